@@ -1,0 +1,86 @@
+# ghetto-loop, async under the hood: every task of the course is a target here.
+# `make` alone lists them.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PRESENTERM_VERSION := 0.16.1
+NEXTEST_VERSION := 0.9.143
+CH ?=
+EX ?=
+ADDR ?=
+CARGO_BIN := $(HOME)/.cargo/bin
+PRESENTERM := $(CARGO_BIN)/presenterm
+
+.PHONY: help tour test check slides slides-html exercises exercise hint diff serve client bench bench-quick clean tools-presenterm tools-nextest
+
+help: ## list every target
+	@echo "ghetto-loop: async under the hood, in Rust. Targets:"
+	@grep -hE '^[a-zA-Z0-9_%-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | \
+		awk -F'\t' '{ printf "  make %-22s %s\n", $$1, $$2 }'
+
+tour: ## run every chapter's demo in order, each under a heading
+	@scripts/tour.sh
+
+ch%: ## (chNN) run chapter NN's demo, e.g. `make ch01`
+	@cargo run -q -p $$(scripts/chapter.sh $*)
+
+serve: ## run chapter CH's server for nc/telnet: `make serve CH=01 [ADDR=127.0.0.1:7001]`
+	@test -n "$(CH)" || { echo "usage: make serve CH=NN [ADDR=host:port]"; exit 2; }
+	@cargo run -q -p $$(scripts/chapter.sh $(CH)) -- serve $(ADDR)
+
+client: ## talk to a running server: `make client CH=01 [ADDR=127.0.0.1:7001]`
+	@test -n "$(CH)" || { echo "usage: make client CH=NN [ADDR=host:port]"; exit 2; }
+	@n=$$(printf '%02d' $$((10#$(CH)))); \
+		cargo run -q -p $$(scripts/chapter.sh $(CH)) -- client $${ADDR:-127.0.0.1:70$$n}
+
+test: ## build everything and run every test, exercise checks included
+	@scripts/test.sh
+
+check: ## rustfmt check + clippy -D warnings on everything
+	cargo fmt --all --check
+	GHETTO_EXERCISE=solution cargo clippy -q --workspace --all-targets -- -D warnings
+
+exercises: ## exercise progress: done/pending per chapter, and the next one
+	@scripts/exercises.sh status
+
+exercise: ## start an exercise, or check your work: `make exercise EX=01-1`
+	@test -n "$(EX)" || { echo "usage: make exercise EX=NN-K (see make exercises)"; exit 2; }
+	@scripts/exercises.sh check $(EX)
+
+hint: ## show an exercise's hint: `make hint EX=01-1`
+	@test -n "$(EX)" || { echo "usage: make hint EX=NN-K"; exit 2; }
+	@scripts/exercises.sh hint $(EX)
+
+diff: ## what chapter CH adds to the one before: `make diff CH=05`
+	@test -n "$(CH)" || { echo "usage: make diff CH=NN"; exit 2; }
+	@scripts/diff.sh $(CH)
+
+slides: tools-presenterm ## present chapter CH's deck in the terminal: `make slides CH=01` (CH=00: intro)
+	@test -n "$(CH)" || { echo "usage: make slides CH=NN"; exit 2; }
+	@deck=$$(ls slides/$$(printf '%02d' $$((10#$(CH))))-*.md 2>/dev/null | head -n1); \
+		test -n "$$deck" || { echo "no deck for chapter $(CH) in slides/"; exit 2; }; \
+		$(PRESENTERM) --config-file slides/presenterm.yaml "$$deck"
+
+slides-html: tools-presenterm ## export every deck to target/slides/ with an index.html
+	@scripts/slides-html.sh $(PRESENTERM)
+
+bench: ## the C10K benchmark: every server, report and plots in target/bench/ (~10 min)
+	@cargo run -q --release -p bench -- --suite default
+
+bench-quick: ## the same harness in under a minute (proves it works, not a measurement)
+	@cargo run -q --release -p bench -- --suite quick
+
+clean: ## remove build output (keeps your exercise work)
+	cargo clean
+
+tools-presenterm:
+	@if ! $(PRESENTERM) --version 2>/dev/null | grep -q " $(PRESENTERM_VERSION)$$"; then \
+		echo "Installing presenterm $(PRESENTERM_VERSION) (first use only; a few minutes)..."; \
+		cargo install --locked --quiet presenterm --version $(PRESENTERM_VERSION); \
+	fi
+
+tools-nextest:
+	@if ! cargo nextest --version >/dev/null 2>&1; then \
+		echo "Installing cargo-nextest $(NEXTEST_VERSION) (first use only; a few minutes)..."; \
+		cargo install --locked --quiet cargo-nextest --version $(NEXTEST_VERSION); \
+	fi

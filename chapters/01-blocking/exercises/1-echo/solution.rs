@@ -1,0 +1,2 @@
+/// Adds.
+pub fn add(a: u32, b: u32) -> u32 { a + b }

@@ -1,0 +1,21 @@
+//! Teaching scaffolding shared by every chapter; not part of the runtime.
+//!
+//! * [`timeline`]: the `0.502 client-2 echoed "hi"` lines every demo prints.
+//! * [`cli`]: `demo` (the default), `serve [ADDR]` and `client ADDR`, with
+//!   usage and exit code 2 for bad arguments.
+//! * [`client`]: the built-in line client, so no `nc` is needed.
+//! * [`testing`]: helpers for the chapters' tests (open fd count, bounded waits).
+//! * [`exercise`]: the switch between a learner's work, the starter and the
+//!   reference solution, called from each exercise's `build.rs`.
+#![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
+
+pub mod cli;
+pub mod client;
+pub mod exercise;
+pub mod testing;
+pub mod timeline;
+
+#[cfg(doctest)]
+pub mod slides;
+
+pub use timeline::Timeline;

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# `make test`: builds everything and runs every test.
+#
+# 1. every unit and integration test, one process per test (cargo-nextest),
+#    so tests that count open fds see only their own;
+# 2. every doctest, the slides' code blocks included (nextest does not run
+#    doctests);
+# 3. the exercise checks: solutions pass, starters fail every test;
+# 4. chapter 07's green threads under valgrind, when valgrind is installed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+make -s tools-nextest
+
+# Exercises compile their reference solutions here (see EXERCISES.md).
+export GHETTO_EXERCISE=solution
+
+echo "== build"
+cargo build -q --workspace --all-targets
+echo "== tests"
+cargo nextest run --workspace --no-fail-fast --cargo-quiet --status-level fail --final-status-level slow
+echo "== doctests"
+cargo test -q --workspace --doc
+scripts/exercises.sh verify
+if [ -x scripts/valgrind.sh ]; then scripts/valgrind.sh; fi
+echo "make test: all passed."
