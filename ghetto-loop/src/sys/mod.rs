@@ -43,6 +43,10 @@ macro_rules! syscall {
 #[doc(hidden)]
 pub use libc;
 
+mod selector;
 mod socket;
+mod waker;
 
+pub use selector::{Event, Interest, Selector, Token};
 pub use socket::{Shutdown, Socket};
+pub use waker::Waker;

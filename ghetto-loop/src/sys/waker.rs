@@ -1,0 +1,82 @@
+//! A wake-up fd: how another thread interrupts a selector's wait (chapter 04).
+//!
+//! An `eventfd(2)` is a kernel counter behind an fd. Writing adds to it and
+//! makes it readable; reading returns the count and resets it. Every selector
+//! watches its own eventfd, so a thread that has news for the loop writes 1 and
+//! the loop's `wait` returns. (Chapter 19's thread pool and chapter 11's
+//! `call_soon_threadsafe` are built on this.) Before eventfd, the same trick was
+//! a pipe the process wrote to itself: the "self-pipe trick" of chapter 20.
+
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::sync::Arc;
+
+/// A cloneable, thread-safe handle that wakes one selector.
+///
+/// ```
+/// use ghetto_loop::sys::Waker;
+/// let waker = Waker::new()?;
+/// let other = waker.clone();
+/// std::thread::spawn(move || other.wake()).join().unwrap()?;
+/// assert!(waker.drain()?, "the wake-up is pending until drained");
+/// assert!(!waker.drain()?);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Waker {
+    /// A non-blocking, close-on-exec eventfd, shared by every clone.
+    fd: Arc<OwnedFd>,
+}
+
+impl Waker {
+    /// A new eventfd, non-blocking and close-on-exec.
+    pub fn new() -> io::Result<Waker> {
+        // SAFETY: eventfd(2) takes an initial value and flags.
+        let fd = crate::syscall!(eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK))?;
+        // SAFETY: eventfd just returned this fd and nothing else owns it.
+        Ok(Waker {
+            fd: Arc::new(unsafe { OwnedFd::from_raw_fd(fd) }),
+        })
+    }
+
+    /// Makes the fd readable, so the selector watching it wakes up.
+    /// Waking twice before the selector drains is the same as waking once.
+    pub fn wake(&self) -> io::Result<()> {
+        let one: u64 = 1;
+        // SAFETY: we pass a readable u64, which is what eventfd expects.
+        match crate::syscall!(write(
+            self.fd.as_raw_fd(),
+            (&raw const one).cast::<libc::c_void>(),
+            8
+        )) {
+            Ok(_) => Ok(()),
+            // EAGAIN: the counter is at its maximum, so the fd is readable
+            // already and the selector will wake anyway.
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Resets the counter; returns whether there was a wake-up to consume.
+    /// The selector calls this when its wait returns with the waker ready.
+    pub fn drain(&self) -> io::Result<bool> {
+        let mut count: u64 = 0;
+        // SAFETY: `count` is a writable u64, which is what eventfd expects.
+        match crate::syscall!(read(
+            self.fd.as_raw_fd(),
+            (&raw mut count).cast::<libc::c_void>(),
+            8
+        )) {
+            Ok(_) => Ok(true),
+            // EAGAIN: the counter was zero, nobody woke us.
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+impl AsFd for Waker {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
