@@ -15,13 +15,13 @@ PRESENTERM := $(CARGO_BIN)/presenterm
 
 help: ## list every target
 	@echo "ghetto-loop: async under the hood, in Rust. Targets:"
-	@grep -hE '^[a-zA-Z0-9_%-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | \
+	@grep -hE '^[a-zA-Z0-9_%-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/; s/^ch%/chNN/' | \
 		awk -F'\t' '{ printf "  make %-22s %s\n", $$1, $$2 }'
 
 tour: ## run every chapter's demo in order, each under a heading
 	@scripts/tour.sh
 
-ch%: ## (chNN) run chapter NN's demo, e.g. `make ch01`
+ch%: ## run chapter NN's demo, e.g. `make ch01`
 	@cargo run -q -p $$(scripts/chapter.sh $*)
 
 serve: ## run chapter CH's server for nc/telnet: `make serve CH=01 [ADDR=127.0.0.1:7001]`
