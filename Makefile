@@ -38,6 +38,7 @@ test: ## build everything and run every test, exercise checks included
 
 check: ## rustfmt check + clippy -D warnings on everything
 	cargo fmt --all --check
+	rustfmt --edition 2024 --check $$(ls chapters/*/exercises/*/starter.rs chapters/*/exercises/*/solution.rs 2>/dev/null)
 	GHETTO_EXERCISE=solution cargo clippy -q --workspace --all-targets -- -D warnings
 
 exercises: ## exercise progress: done/pending per chapter, and the next one

@@ -6,7 +6,8 @@
 # 2. every doctest, the slides' code blocks included (nextest does not run
 #    doctests);
 # 3. the exercise checks: solutions pass, starters fail every test;
-# 4. chapter 07's green threads under valgrind, when valgrind is installed.
+# 4. chapter 07's green threads under valgrind, when valgrind is installed;
+# 5. every `make` command the README shows, so the README cannot rot.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 make -s tools-nextest
@@ -22,4 +23,6 @@ echo "== doctests"
 cargo test -q --workspace --doc
 scripts/exercises.sh verify
 if [ -x scripts/valgrind.sh ]; then scripts/valgrind.sh; fi
+echo "== README commands"
+scripts/readme-commands.sh
 echo "make test: all passed."

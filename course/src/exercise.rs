@@ -11,7 +11,8 @@
 //! `build.rs` calls [`select_source`], which picks one:
 //! `GHETTO_EXERCISE=starter|solution|mine` if set, else `mine.rs` if it
 //! exists, else the starter. It tells rustc with `--cfg exercise="..."`, and
-//! `src/lib.rs` includes the chosen file with a `#[path]` module.
+//! `src/lib.rs` `include!`s the chosen file into an inline module (EXERCISES.md
+//! says why not `#[path]`).
 
 use std::path::Path;
 

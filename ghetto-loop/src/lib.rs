@@ -7,10 +7,17 @@
 //! | chapter | module |
 //! |---------|--------|
 //! | 01 | [`sys`]: the `syscall!` helper and an owned socket |
+//! | 11 | [`event_loop`]: `call_soon`, `call_later`, `add_reader`..., the ready queue and the timer heap |
+//! | 12 | [`protocol`]: transports, protocols and `create_server` |
 //!
 //! `ARCHITECTURE.md` beside this crate's `Cargo.toml` is the map: where each
 //! thing lives and what is never done.
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
+// Clippy warns when a macro expands caller-supplied expressions inside an
+// `unsafe` block, since a caller may not notice the unsafety. `syscall!` is
+// exactly that by design: a thin spelling of one libc call, and every call
+// site carries its own `// SAFETY:` comment saying why its arguments are valid.
+#![allow(clippy::macro_metavars_in_unsafe)]
 
 #[cfg(not(target_os = "linux"))]
 compile_error!(
@@ -19,3 +26,6 @@ compile_error!(
 );
 
 pub mod sys;
+
+pub mod event_loop;
+pub mod protocol;

@@ -45,8 +45,25 @@ pub use libc;
 
 mod selector;
 mod socket;
+mod usage;
 mod waker;
 
+// The selector backends and what they share (chapters 04-06).
+mod epoll;
+mod kind;
+mod poll;
+mod registration;
+mod select;
+mod timeout;
+
+pub use epoll::{Epoll, READY_CAPACITY};
+pub use kind::{SELECTOR_ENV, SelectorKind};
+pub use poll::Poll;
+pub use select::{FD_SETSIZE, Select};
 pub use selector::{Event, Interest, Selector, Token};
 pub use socket::{Shutdown, Socket};
+/// The name chapters 04-06 use for [`raise_open_files_limit`]: servers of
+/// more than a thousand clients call it first.
+pub use usage::raise_open_files_limit as raise_fd_limit;
+pub use usage::{CpuTime, is_out_of_resources, raise_open_files_limit, stack_limit};
 pub use waker::Waker;

@@ -26,10 +26,22 @@
 //! * Readiness is level-triggered: an fd that is still readable is reported
 //!   again on the next wait. (Chapter 06 shows edge-triggered epoll as an
 //!   option of that backend, not of the contract.)
-//! * A peer that closed its side shows up as `readable` *and* `hangup`, so a
-//!   reader that only looks at `readable` still reads the end-of-file. Errors
-//!   on the fd show up as `error` (and readable/writable, so the next I/O call
-//!   returns the error itself).
+//! * A peer that closed its side shows up as `readable`, so a reader that only
+//!   looks at `readable` still reads the end-of-file. An error pending on the
+//!   fd shows up as readable and/or writable, so the next I/O call returns the
+//!   error itself. poll and epoll also set `hangup` and `error`; `select(2)`
+//!   cannot tell either from plain readiness and never sets them. So they are
+//!   hints: the truth is what `read` and `write` return.
+//! * An event carries the directions you registered for. When the fd hung up
+//!   or failed, poll and epoll may add the other direction as well (the kernel
+//!   reports hang-ups and errors whatever was asked, and then both a read and
+//!   a write return at once), so act on the directions you care about. Every
+//!   event has `readable` or `writable` set.
+//! * Only read interest watches for the peer's end-of-file: an fd registered
+//!   `WRITABLE` alone is not woken, again and again, because its peer
+//!   half-closed the connection.
+//! * Registering an fd that cannot be watched is `InvalidInput`: for select,
+//!   an fd at or above `FD_SETSIZE` (1,024); for epoll, a regular file.
 //! * [`Token::WAKER`] (`usize::MAX`) is reserved: every selector owns a
 //!   [`Waker`] whose fd it watches under that token, and it never reports it.
 
@@ -130,13 +142,19 @@ pub struct Event {
     pub writable: bool,
     /// The peer closed its side (or both sides are closed): a read will
     /// return end-of-file once the data already received is drained.
+    /// Reported by poll and epoll; select cannot tell and leaves it `false`.
     pub hangup: bool,
     /// An error is pending on the fd; the next I/O call returns it.
+    /// Reported by poll and epoll; select cannot tell and leaves it `false`.
     pub error: bool,
 }
 
 /// Waits for any of many fds: the interface every backend implements.
-pub trait Selector: fmt::Debug {
+///
+/// A selector is `Send`: a loop may be set up on one thread and run on
+/// another. It is not shared: one thread waits on it, and other threads
+/// reach it only through its [`Waker`].
+pub trait Selector: fmt::Debug + Send {
     /// The backend's name: `"select"`, `"poll"` or `"epoll"`.
     fn name(&self) -> &'static str;
 

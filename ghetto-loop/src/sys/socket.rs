@@ -54,9 +54,8 @@ impl Socket {
         // preconditions.
         let fd = syscall!(socket(family, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0))?;
         // SAFETY: socket(2) just returned this fd and nothing else owns it.
-        Ok(Socket {
-            fd: unsafe { OwnedFd::from_raw_fd(fd) },
-        })
+        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        Ok(Socket { fd })
     }
 
     /// `socket` + `setsockopt(SO_REUSEADDR)` + `bind` + `listen`: a server
@@ -134,9 +133,8 @@ impl Socket {
             }
         };
         // SAFETY: accept4 just returned this fd and nothing else owns it.
-        let socket = Socket {
-            fd: unsafe { OwnedFd::from_raw_fd(fd) },
-        };
+        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        let socket = Socket { fd };
         Ok((socket, from_sockaddr(&storage)?))
     }
 

@@ -34,9 +34,8 @@ impl Waker {
         // SAFETY: eventfd(2) takes an initial value and flags.
         let fd = crate::syscall!(eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK))?;
         // SAFETY: eventfd just returned this fd and nothing else owns it.
-        Ok(Waker {
-            fd: Arc::new(unsafe { OwnedFd::from_raw_fd(fd) }),
-        })
+        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+        Ok(Waker { fd: Arc::new(fd) })
     }
 
     /// Makes the fd readable, so the selector watching it wakes up.

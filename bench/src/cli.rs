@@ -1,0 +1,198 @@
+//! The command line: run a suite, or (for the harness itself) be a server.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::suite::Suite;
+
+/// The usage text.
+pub const USAGE: &str = "\
+The C10K benchmark: every chapter's echo server against a tokio peer.
+
+Usage:
+  bench [OPTIONS]                 run a suite; report and plots in target/bench/
+  bench list                      list the servers it knows
+  bench serve NAME ADDR [--cpu N] run one server (the harness starts these itself)
+
+Options:
+  --suite default|quick   default: every server, both pinnings, 3 runs (~6 min);
+                          quick: tokio and one chapter, a few seconds (default: default)
+  --servers A,B           only these servers (tokio is always kept: it is the baseline)
+  --runs N                runs per cell
+  --seconds S             counted seconds per echo run
+  --out DIR               where to write report.md, the SVGs and results.csv
+";
+
+/// What to do.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// Run a suite.
+    Run {
+        /// The suite, with the overrides applied.
+        suite: Box<Suite>,
+        /// Output directory.
+        out: PathBuf,
+    },
+    /// List the registered servers.
+    List,
+    /// Run one server until killed.
+    Serve {
+        /// Registry name.
+        name: String,
+        /// Where to listen.
+        addr: SocketAddr,
+        /// CPU to pin to.
+        cpu: Option<usize>,
+    },
+    /// Print the usage.
+    Help,
+}
+
+/// Parses the arguments (without the program name). `default_out` is used
+/// when `--out` is not given.
+pub fn parse(args: &[String], default_out: PathBuf) -> Result<Command, String> {
+    match args.first().map(String::as_str) {
+        Some("serve") => return parse_serve(&args[1..]),
+        Some("list") if args.len() == 1 => return Ok(Command::List),
+        _ => {}
+    }
+    let mut suite = Suite::default_suite();
+    let mut out = default_out;
+    let mut servers = None;
+    let mut runs = None;
+    let mut seconds = None;
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        let mut value = |flag: &str| {
+            rest.next()
+                .cloned()
+                .ok_or_else(|| format!("{flag} needs a value"))
+        };
+        match arg.as_str() {
+            "-h" | "--help" => return Ok(Command::Help),
+            "--suite" => {
+                let name = value("--suite")?;
+                suite = Suite::named(&name)
+                    .ok_or_else(|| format!("--suite must be default or quick, not {name:?}"))?;
+            }
+            "--servers" => {
+                servers = Some(
+                    value("--servers")?
+                        .split(',')
+                        .map(str::to_owned)
+                        .collect::<Vec<_>>(),
+                );
+            }
+            "--runs" => runs = Some(number::<usize>("--runs", &value("--runs")?)?),
+            "--seconds" => seconds = Some(number::<f64>("--seconds", &value("--seconds")?)?),
+            "--out" => out = PathBuf::from(value("--out")?),
+            other => return Err(format!("unexpected argument {other:?}")),
+        }
+    }
+    // Overrides apply after --suite, wherever they were on the line.
+    if let Some(names) = servers {
+        suite.only_servers(&names)?;
+    }
+    if let Some(runs) = runs {
+        if runs == 0 {
+            return Err("--runs must be at least 1".to_owned());
+        }
+        suite.runs = runs;
+    }
+    if let Some(seconds) = seconds {
+        suite.measure = Duration::try_from_secs_f64(seconds)
+            .ok()
+            .filter(|d| !d.is_zero() && d.as_secs() <= 600)
+            .ok_or_else(|| format!("--seconds must be between 0 and 600, not {seconds}"))?;
+    }
+    Ok(Command::Run {
+        suite: Box::new(suite),
+        out,
+    })
+}
+
+fn parse_serve(args: &[String]) -> Result<Command, String> {
+    let [name, addr, rest @ ..] = args else {
+        return Err("serve needs a server name and an address: serve NAME ADDR".to_owned());
+    };
+    let addr = addr
+        .parse()
+        .map_err(|_| format!("{addr:?} is not an address like 127.0.0.1:0"))?;
+    let cpu = match rest {
+        [] => None,
+        [flag, cpu] if flag == "--cpu" => Some(number::<usize>("--cpu", cpu)?),
+        other => {
+            return Err(format!(
+                "unexpected arguments after serve: {}",
+                other.join(" ")
+            ));
+        }
+    };
+    Ok(Command::Serve {
+        name: name.clone(),
+        addr,
+        cpu,
+    })
+}
+
+fn number<T: std::str::FromStr>(flag: &str, text: &str) -> Result<T, String> {
+    text.parse()
+        .map_err(|_| format!("{flag} needs a number, not {text:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_args(args: &[&str]) -> Result<Command, String> {
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        parse(&args, PathBuf::from("out"))
+    }
+
+    #[test]
+    fn suites_and_overrides() {
+        let Ok(Command::Run { suite, out }) =
+            parse_args(&["--runs", "5", "--suite", "quick", "--out", "x"])
+        else {
+            panic!("should parse");
+        };
+        assert_eq!(
+            (suite.name, suite.runs, out),
+            ("quick", 5, PathBuf::from("x"))
+        );
+        let Ok(Command::Run { suite, .. }) = parse_args(&["--seconds", "0.5"]) else {
+            panic!("should parse");
+        };
+        assert_eq!(
+            (suite.name, suite.measure),
+            ("default", Duration::from_millis(500))
+        );
+        assert!(matches!(parse_args(&["list"]), Ok(Command::List)));
+        assert!(matches!(parse_args(&["--help"]), Ok(Command::Help)));
+    }
+
+    #[test]
+    fn serve_takes_a_name_an_address_and_a_cpu() {
+        let Ok(Command::Serve { name, addr, cpu }) =
+            parse_args(&["serve", "tokio", "127.0.0.1:0", "--cpu", "1"])
+        else {
+            panic!("should parse");
+        };
+        assert_eq!((name.as_str(), addr.port(), cpu), ("tokio", 0, Some(1)));
+    }
+
+    #[test]
+    fn bad_input_says_what_was_wrong() {
+        let bad = |args: &[&str]| parse_args(args).unwrap_err();
+        assert!(bad(&["--suite", "huge"]).contains("default or quick"));
+        assert!(bad(&["--runs", "0"]).contains("at least 1"));
+        assert!(bad(&["--runs", "many"]).contains("needs a number"));
+        assert!(bad(&["--seconds", "-1"]).contains("between 0 and 600"));
+        assert!(bad(&["--servers", "nope"]).contains("unknown server"));
+        assert!(bad(&["--frobnicate"]).contains("unexpected"));
+        assert!(bad(&["serve", "tokio"]).contains("NAME ADDR"));
+        assert!(bad(&["serve", "tokio", "here"]).contains("not an address"));
+        assert!(bad(&["--out"]).contains("needs a value"));
+    }
+}

@@ -1,0 +1,135 @@
+//! CPU time used so far: by a process, by the calling thread, or on a CPU by
+//! anyone, from /proc.
+//!
+//! The report puts the server's and the load generator's CPU use beside
+//! every echo figure. In the split pinning each has a CPU of its own, so
+//! whichever is near 100% is the bottleneck: a load generator at 100% means
+//! the figure is the client's limit, and the server could do more. What the
+//! CPUs did besides is the noise: other processes that ran there.
+
+use std::io;
+use std::time::Duration;
+
+use nix::unistd::{SysconfVar, sysconf};
+
+/// CPU time (user + system) of every thread process `pid` has had, from
+/// `/proc/PID/stat`. Its resolution is a clock tick (10 ms on most Linux
+/// machines), fine over windows of a second.
+pub fn process(pid: u32) -> io::Result<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    // The command name (field 2) is in parentheses and may hold spaces or
+    // parentheses itself; the fields after the last ')' are plain numbers.
+    // utime and stime are fields 14 and 15, so 11 and 12 after the ')'
+    // (which is followed by field 3, the state).
+    let after_name = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks = |i: usize| -> io::Result<u64> {
+        fields.get(i).and_then(|f| f.parse().ok()).ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("unexpected /proc/{pid}/stat"),
+            )
+        })
+    };
+    from_ticks(ticks(11)? + ticks(12)?)
+}
+
+/// CPU time of the calling thread, from `/proc/thread-self/schedstat` (its
+/// first field, in nanoseconds).
+pub fn this_thread() -> io::Result<Duration> {
+    let schedstat = std::fs::read_to_string("/proc/thread-self/schedstat")?;
+    schedstat
+        .split_whitespace()
+        .next()
+        .and_then(|ns| ns.parse().ok())
+        .map(Duration::from_nanos)
+        .ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                "unexpected /proc/thread-self/schedstat",
+            )
+        })
+}
+
+/// Time CPU `cpu` has spent running tasks or been taken by the hypervisor,
+/// from its line in `/proc/stat`: user, nice, system and steal. Interrupt
+/// and softirq time is left out: loopback networking does much of its work
+/// there on behalf of the very processes being measured, and the kernel does
+/// not charge it to them.
+pub fn cpu_busy(cpu: usize) -> io::Result<Duration> {
+    let stat = std::fs::read_to_string("/proc/stat")?;
+    let label = format!("cpu{cpu}");
+    let line = stat
+        .lines()
+        .find(|line| line.split_whitespace().next() == Some(label.as_str()))
+        .ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("no {label} line in /proc/stat"),
+            )
+        })?;
+    // The fields: user nice system idle iowait irq softirq steal ...
+    let fields: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .map(|f| f.parse().unwrap_or(0))
+        .collect();
+    let field = |i: usize| fields.get(i).copied().unwrap_or(0);
+    from_ticks(field(0) + field(1) + field(2) + field(7))
+}
+
+/// Clock ticks (`USER_HZ`, 100 a second on most machines) as a duration.
+fn from_ticks(ticks: u64) -> io::Result<Duration> {
+    let per_second = sysconf(SysconfVar::CLK_TCK)?
+        .and_then(|t| u64::try_from(t).ok())
+        .filter(|&t| t > 0)
+        .ok_or_else(|| io::Error::other("the clock tick rate (CLK_TCK) is unknown"))?;
+    Ok(Duration::from_nanos(ticks * 1_000_000_000 / per_second))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    /// Spins until this thread has had `cpu` of CPU time, however long that
+    /// takes on a busy machine (bounded, so a broken counter fails).
+    fn spin_for_cpu(cpu: Duration) {
+        let before = this_thread().unwrap();
+        let limit = Instant::now() + Duration::from_secs(60);
+        while this_thread().unwrap() - before < cpu {
+            assert!(
+                Instant::now() < limit,
+                "the thread's CPU time does not grow"
+            );
+            for _ in 0..10_000 {
+                std::hint::black_box(0u64);
+            }
+        }
+    }
+
+    #[test]
+    fn spinning_shows_up_in_the_process() {
+        let before = process(std::process::id()).unwrap();
+        spin_for_cpu(Duration::from_millis(100));
+        // The process counter includes this thread's time, to a clock tick
+        // or two.
+        let used = process(std::process::id()).unwrap() - before;
+        assert!(used >= Duration::from_millis(70), "{used:?}");
+    }
+
+    #[test]
+    fn a_cpu_that_runs_us_is_busy() {
+        let cpu = crate::pin::allowed_cpus().unwrap()[0];
+        std::thread::spawn(move || {
+            crate::pin::pin_current_thread(cpu).unwrap();
+            let before = cpu_busy(cpu).unwrap();
+            spin_for_cpu(Duration::from_millis(100));
+            let busy = cpu_busy(cpu).unwrap() - before;
+            assert!(busy >= Duration::from_millis(70), "{busy:?}");
+        })
+        .join()
+        .unwrap();
+        assert!(cpu_busy(usize::MAX).is_err());
+    }
+}

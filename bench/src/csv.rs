@@ -1,0 +1,161 @@
+//! Every run of every cell as CSV (`results.csv`), for anyone who wants to
+//! plot or compare runs with their own tools.
+
+use std::fmt::Write;
+
+use crate::results::{Outcome, Results};
+
+/// The columns, in order. `figure` is `echo`, `memory` or `selector-wait`;
+/// `subject` the server or backend; `count` the connections or fds; `status`
+/// `ok`, `failed` or `n/a` (with the reason in `note`). Durations are in
+/// nanoseconds, CPU use in shares of one CPU, memory in bytes.
+pub const COLUMNS: [&str; 22] = [
+    "figure",
+    "subject",
+    "pinning",
+    "count",
+    "run",
+    "status",
+    "round_trips_per_s",
+    "p50_ns",
+    "p99_ns",
+    "p999_ns",
+    "server_cpu",
+    "load_cpu",
+    "others_cpu",
+    "rss_before_bytes",
+    "rss_bytes",
+    "threads",
+    "established",
+    "wait_ns_median",
+    "wait_ns_min",
+    "wait_ns_max",
+    "failures",
+    "note",
+];
+
+/// The header line.
+pub fn header() -> String {
+    COLUMNS.join(",")
+}
+
+/// The CSV text: the header, then one line per run.
+pub fn render(r: &Results) -> String {
+    let mut csv = header();
+    csv.push('\n');
+    for run in &r.echo {
+        let mut row = Row::new(
+            "echo",
+            run.server,
+            run.pinning.name(),
+            run.connections,
+            run.run,
+            &run.outcome,
+        );
+        if let Outcome::Done(o) = &run.outcome {
+            row.set("round_trips_per_s", format!("{:.1}", o.rate()));
+            if let Some(l) = o.latency {
+                row.set("p50_ns", l.p50);
+                row.set("p99_ns", l.p99);
+                row.set("p999_ns", l.p999);
+            }
+            if let Some(cpu) = o.cpu {
+                row.set("load_cpu", format!("{:.3}", cpu.load));
+                if let Some(server) = cpu.server {
+                    row.set("server_cpu", format!("{server:.3}"));
+                }
+                if let Some(others) = cpu.others {
+                    row.set("others_cpu", format!("{others:.3}"));
+                }
+            }
+            row.set("established", o.established);
+            row.set("failures", quote(&o.failures.to_string()));
+        }
+        row.write(&mut csv);
+    }
+    for run in &r.memory {
+        let mut row = Row::new(
+            "memory",
+            run.server,
+            "",
+            run.connections,
+            run.run,
+            &run.outcome,
+        );
+        if let Outcome::Done(m) = &run.outcome {
+            row.set("rss_before_bytes", m.rss_before);
+            row.set("rss_bytes", m.rss);
+            row.set("threads", m.threads);
+            row.set("established", m.established);
+            row.set("failures", quote(&m.failures.to_string()));
+        }
+        row.write(&mut csv);
+    }
+    for wait in &r.waits {
+        let mut row = Row::new(
+            "selector-wait",
+            wait.backend,
+            "",
+            wait.fds,
+            0,
+            &wait.outcome,
+        );
+        if let Outcome::Done(s) = &wait.outcome {
+            row.set("wait_ns_median", format!("{:.1}", s.median));
+            row.set("wait_ns_min", format!("{:.1}", s.min));
+            row.set("wait_ns_max", format!("{:.1}", s.max));
+        }
+        row.write(&mut csv);
+    }
+    csv
+}
+
+/// One line, its fields filled by column name.
+struct Row {
+    fields: [String; COLUMNS.len()],
+}
+
+impl Row {
+    fn new<T>(
+        figure: &str,
+        subject: &str,
+        pinning: &str,
+        count: usize,
+        run: usize,
+        outcome: &Outcome<T>,
+    ) -> Row {
+        let mut row = Row {
+            fields: Default::default(),
+        };
+        let (status, note) = match outcome {
+            Outcome::Done(_) => ("ok", ""),
+            Outcome::Failed(why) => ("failed", why.as_str()),
+            Outcome::NotApplicable(why) => ("n/a", why.as_str()),
+        };
+        row.set("figure", figure);
+        row.set("subject", subject);
+        row.set("pinning", pinning);
+        row.set("count", count);
+        row.set("run", run + 1);
+        row.set("status", status);
+        row.set("note", quote(note));
+        row
+    }
+
+    fn set(&mut self, column: &str, value: impl ToString) {
+        let index = COLUMNS
+            .iter()
+            .position(|c| *c == column)
+            .expect("a column of COLUMNS");
+        self.fields[index] = value.to_string();
+    }
+
+    fn write(&self, csv: &mut String) {
+        let _ = writeln!(csv, "{}", self.fields.join(","));
+    }
+}
+
+/// A field in double quotes, with inner quotes doubled (RFC 4180).
+fn quote(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
+}

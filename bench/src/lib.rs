@@ -1,0 +1,83 @@
+//! The C10K benchmark: what threads, select, poll, epoll and an event loop
+//! cost as connections grow, and how close ghetto-loop gets to tokio.
+//!
+//! Not a chapter: this crate measures the course. `make bench` runs
+//! [`suite::Suite::default_suite`]; `make bench-quick` the quick one. The
+//! pieces, in the order a run uses them:
+//!
+//! * [`servers`]: the registry of servers under test (one line each);
+//!   [`tokio_echo`] is the production peer.
+//! * [`server_process`]: a server as a child process, pinned to a CPU.
+//! * [`load`]: the load generator (closed-loop echo, or idle connections),
+//!   with its [`failures`] counted, never hidden, and the [`cpu_time`] both
+//!   sides used.
+//! * [`selector_wait`]: the cost of one selector wait against idle fds.
+//! * [`harness`]: runs every cell with progress on stderr into [`results`].
+//! * [`report`], [`plots`] (drawn with [`svg`]) and [`csv`]: the output.
+#![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
+
+#[cfg(not(target_os = "linux"))]
+compile_error!(
+    "the benchmark measures Linux system calls (epoll, sched_setaffinity, /proc) and builds only on Linux"
+);
+
+pub mod cli;
+pub mod cpu_time;
+pub mod csv;
+pub mod failures;
+pub mod harness;
+pub mod load;
+pub mod machine;
+pub mod pin;
+pub mod plots;
+pub mod report;
+pub mod results;
+pub mod selector_wait;
+pub mod server_process;
+pub mod servers;
+pub mod stats;
+pub mod suite;
+pub mod svg;
+pub mod tokio_echo;
+pub mod units;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use crate::results::Results;
+
+/// Where the report goes by default: `target/bench/` in the workspace.
+pub fn default_out_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join("target")
+        .join("bench")
+}
+
+/// The files a run writes into its output directory, besides `logs/`.
+pub const OUTPUTS: [&str; 5] = [
+    "report.md",
+    "throughput.svg",
+    "memory.svg",
+    "selector-wait.svg",
+    "results.csv",
+];
+
+/// Writes the report, the three plots and the CSV into `out`.
+pub fn write_outputs(results: &Results, out: &Path) -> anyhow::Result<()> {
+    let files = [
+        ("report.md", report::render(results, &out.join("logs"))),
+        ("throughput.svg", plots::throughput(results).render()),
+        ("memory.svg", plots::memory(results).render()),
+        ("selector-wait.svg", plots::selector_wait(results).render()),
+        ("results.csv", csv::render(results)),
+    ];
+    for (name, text) in files {
+        let path = out.join(name);
+        fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,68 @@
+//! `bench`: runs a benchmark suite, or one server for the harness.
+
+use std::process::ExitCode;
+
+use anyhow::{Context, anyhow};
+use bench::cli::{self, Command};
+use bench::{harness, servers};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = match cli::parse(&args, bench::default_out_dir()) {
+        Ok(command) => command,
+        Err(message) => {
+            eprintln!("error: {message}\n\n{}", cli::USAGE);
+            return ExitCode::from(2);
+        }
+    };
+    let result = match command {
+        Command::Help => {
+            print!("{}", cli::USAGE);
+            Ok(())
+        }
+        Command::List => {
+            for server in servers::SERVERS {
+                println!("{:<24} {}", server.name, server.what);
+            }
+            Ok(())
+        }
+        Command::Serve { name, addr, cpu } => serve(&name, addr, cpu),
+        Command::Run { suite, out } => run(&suite, &out, &args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The child side of the harness: pin, raise the fd limit, serve.
+fn serve(name: &str, addr: std::net::SocketAddr, cpu: Option<usize>) -> anyhow::Result<()> {
+    let server = servers::find(name)
+        .ok_or_else(|| anyhow!("no server called {name:?} (try `bench list`)"))?;
+    if let Some(cpu) = cpu {
+        // Before the server starts any thread, so that they all inherit it.
+        bench::pin::pin_current_thread(cpu).with_context(|| format!("cannot pin to CPU {cpu}"))?;
+    }
+    ghetto_loop::sys::raise_fd_limit().context("cannot raise the open-file limit")?;
+    (server.serve)(addr)
+}
+
+fn run(suite: &bench::suite::Suite, out: &std::path::Path, args: &[String]) -> anyhow::Result<()> {
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let command = if args.is_empty() {
+        "cargo run --release -p bench".to_owned()
+    } else {
+        format!("cargo run --release -p bench -- {}", args.join(" "))
+    };
+    let results = harness::run(suite, out, command)?;
+    bench::write_outputs(&results, out)?;
+    eprintln!(
+        "bench: done in {}; report: {}",
+        harness::minutes(results.elapsed),
+        out.join("report.md").display()
+    );
+    Ok(())
+}

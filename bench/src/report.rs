@@ -1,0 +1,504 @@
+//! The Markdown report: machine, method, tables with spreads and ratios
+//! against tokio, failures, plots, and every echo cell in detail.
+
+use std::fmt::Write;
+use std::path::Path;
+
+use ghetto_loop::sys::SelectorKind;
+
+use crate::harness::{LOG_HEADER, minutes};
+use crate::machine::utc;
+use crate::pin::Pinning;
+use crate::results::{EchoSummary, MemorySummary, Results, Summary};
+use crate::servers::TOKIO;
+use crate::stats::Spread;
+use crate::units::{bytes, count, nanos, ratio, thousands};
+
+/// The report for `results`; `logs` is the directory with the servers' logs.
+pub fn render(results: &Results, logs: &Path) -> String {
+    let mut md = String::new();
+    header(&mut md, results);
+    method(&mut md, results);
+    throughput(&mut md, results);
+    latency(&mut md, results);
+    memory(&mut md, results);
+    selector_waits(&mut md, results);
+    failures(&mut md, results);
+    server_logs(&mut md, results, logs);
+    plots(&mut md);
+    detail(&mut md, results);
+    md
+}
+
+fn header(md: &mut String, r: &Results) {
+    let m = &r.machine;
+    let _ = writeln!(md, "# C10K benchmark: the course's servers against tokio\n");
+    let _ = writeln!(
+        md,
+        "Measured with `{}` on {}, in {} (minutes:seconds).\n",
+        r.command,
+        utc(r.started),
+        minutes(r.elapsed)
+    );
+    if m.build != "release" {
+        let _ = writeln!(
+            md,
+            "**This is a {} build: its figures say the harness works, not how fast anything is.**\n",
+            m.build
+        );
+    }
+    let cpus: Vec<String> = m.cpus_allowed.iter().map(|c| c.to_string()).collect();
+    let _ = writeln!(md, "| machine | |\n|---|---|");
+    let _ = writeln!(
+        md,
+        "| CPU | {} ({} online; this run could use CPU {}) |",
+        m.cpu_model,
+        m.cpus_online,
+        cpus.join(", ")
+    );
+    if let Some(mem) = m.memory_bytes {
+        let _ = writeln!(md, "| memory | {} |", bytes(mem as f64));
+    }
+    let _ = writeln!(md, "| kernel | Linux {} |", m.kernel);
+    let _ = writeln!(md, "| compiler | {} |", m.rustc);
+    let _ = writeln!(md, "| build | {} |", m.build);
+    let _ = writeln!(
+        md,
+        "| load average (1, 5, 15 min) | {} before, {} after |",
+        r.load_before, r.load_after
+    );
+    if let Some(noise) = r.echo_noise() {
+        let _ = writeln!(
+            md,
+            "| other processes on the pinned CPUs | {} of a CPU in the median echo run, {} in the worst |",
+            percent(Some(noise.median)),
+            percent(Some(noise.max))
+        );
+    }
+    let _ = writeln!(md);
+}
+
+fn method(md: &mut String, r: &Results) {
+    let s = &r.suite;
+    let _ = writeln!(md, "## How it was measured\n");
+    let _ = writeln!(md, "| server | what it is |\n|---|---|");
+    for server in &s.servers {
+        let _ = writeln!(md, "| {} | {} |", server.name, server.what);
+    }
+    let _ = writeln!(md);
+    let _ = writeln!(
+        md,
+        "* **Echo.** Each of N connections sends a {}-byte message, waits for the whole echo, checks \
+         it byte for byte and sends the next one (a closed loop). {} ms of warm-up are not counted; \
+         then every round trip that completes within the next {} ms is. Latency is one round trip, \
+         from the write to the last byte read.",
+        s.message,
+        s.warmup.as_millis(),
+        s.measure.as_millis()
+    );
+    let _ = writeln!(
+        md,
+        "* **Runs.** Every cell runs {}, each time on a fresh server process, interleaved with \
+         the other servers' runs. Tables show the median and, in parentheses, the range (min–max) \
+         over runs.",
+        match s.runs {
+            1 => "once".to_owned(),
+            n => format!("{n} times"),
+        }
+    );
+    for (pinning, place) in &r.placements {
+        let _ = writeln!(md, "* **Pinning `{}`.** {place}.", pinning.name());
+    }
+    let _ = writeln!(
+        md,
+        "* **Ratios** like `0.93×` compare with tokio's median in the same cell of this run. For \
+         round trips per second higher is better; for latency and memory lower is better."
+    );
+    let _ = writeln!(
+        md,
+        "* **CPU use.** The server's CPU time (all its threads, from /proc/PID/stat) and the \
+         load generator's (its one thread) during the counted window, as a share of one CPU; \
+         they are in the last table. With the `split` pinning each has a CPU of its own, so \
+         whichever is near 100% is the bottleneck. \"Others' CPU\" is what else ran on those \
+         CPUs meanwhile (other processes, the hypervisor): the noise in that cell."
+    );
+    let _ = writeln!(
+        md,
+        "* **Memory.** The server's resident memory (VmRSS in /proc/PID/status) right after it \
+         starts listening, and again with N idle connections open (each echoed one byte first, \
+         which proves the server is serving it). Per connection = the difference / N. Socket \
+         buffers live in the kernel and are not part of RSS."
+    );
+    let _ = writeln!(
+        md,
+        "* **Selector wait.** One `wait` with a zero timeout on a fresh selector with N registered \
+         fds, none of them ready ({} batches of {} waits; the figure is time per wait).\n",
+        s.wait_batches, s.waits_per_batch
+    );
+}
+
+fn throughput(md: &mut String, r: &Results) {
+    let _ = writeln!(md, "## Echo throughput: round trips per second\n");
+    for (pinning, place) in &r.placements {
+        let _ = writeln!(md, "### `{}`: {place}\n", pinning.name());
+        if *pinning == Pinning::Split {
+            let _ = writeln!(
+                md,
+                "† The load generator used 90% or more of its CPU: that figure is the client's \
+                 limit, and the server might do more.\n"
+            );
+        }
+        echo_table(md, r, *pinning, |summary, tokio| {
+            let rate = summary.rate;
+            let mut cell = spread(rate, count);
+            if let Some(tokio) = tokio {
+                let _ = write!(cell, " {}", ratio(rate.median, tokio.rate.median));
+            }
+            if *pinning == Pinning::Split && summary.load_bound() {
+                cell.push_str(" †");
+            }
+            cell
+        });
+    }
+}
+
+fn latency(md: &mut String, r: &Results) {
+    let _ = writeln!(md, "## Echo latency: 99th percentile of one round trip\n");
+    for (pinning, place) in &r.placements {
+        let _ = writeln!(md, "### `{}`: {place}\n", pinning.name());
+        echo_table(md, r, *pinning, |summary, tokio| match summary.p99 {
+            None => "no round trip completed".to_owned(),
+            Some(p99) => {
+                let mut cell = spread(p99, nanos);
+                if let Some(tokio_p99) = tokio.and_then(|t| t.p99) {
+                    let _ = write!(cell, " {}", ratio(p99.median, tokio_p99.median));
+                }
+                cell
+            }
+        });
+    }
+}
+
+/// A table with a row per server and a column per connection count; `cell`
+/// formats a measured cell given tokio's summary of the same cell (`None`
+/// for tokio itself or when tokio has no figure).
+fn echo_table(
+    md: &mut String,
+    r: &Results,
+    pinning: Pinning,
+    cell: impl Fn(&EchoSummary, Option<&EchoSummary>) -> String,
+) {
+    let columns = &r.suite.echo_connections;
+    let _ = write!(md, "| server |");
+    for &n in columns {
+        let _ = write!(md, " {} {} |", thousands(n), plural(n, "connection"));
+    }
+    let _ = writeln!(md, "\n|---|{}", "---:|".repeat(columns.len()));
+    for server in &r.suite.servers {
+        let _ = write!(md, "| {} |", server.name);
+        for &n in columns {
+            let tokio = match r.echo_summary(TOKIO, pinning, n) {
+                Summary::Value { value, .. } if server.name != TOKIO => Some(value),
+                _ => None,
+            };
+            let text = match r.echo_summary(server.name, pinning, n) {
+                Summary::Value { value, failed_runs } => {
+                    let mut text = cell(&value, tokio.as_ref());
+                    text.push_str(&warnings(value.failures.total(), failed_runs.len()));
+                    text
+                }
+                other => unmeasured(&other),
+            };
+            let _ = write!(md, " {text} |");
+        }
+        let _ = writeln!(md);
+    }
+    let _ = writeln!(md);
+}
+
+fn memory(md: &mut String, r: &Results) {
+    let _ = writeln!(md, "## Memory with idle connections\n");
+    let columns = &r.suite.idle_connections;
+    let _ = write!(md, "| server |");
+    for &n in columns {
+        let n = thousands(n);
+        let _ = write!(md, " RSS, {n} idle | per connection | threads |");
+    }
+    let _ = writeln!(md, "\n|---|{}", "---:|---:|---:|".repeat(columns.len()));
+    for server in &r.suite.servers {
+        let _ = write!(md, "| {} |", server.name);
+        for &n in columns {
+            let tokio = match r.memory_summary(TOKIO, n) {
+                Summary::Value { value, .. } if server.name != TOKIO => Some(value),
+                _ => None,
+            };
+            match r.memory_summary(server.name, n) {
+                Summary::Value { value, failed_runs } => {
+                    let _ = write!(
+                        md,
+                        " {}{} | {} | {} |",
+                        bytes(value.rss.median),
+                        warnings(value.failures.total(), failed_runs.len()),
+                        per_connection(&value, tokio.as_ref()),
+                        count(value.threads.median)
+                    );
+                }
+                other => {
+                    let _ = write!(md, " {} | | |", unmeasured(&other));
+                }
+            }
+        }
+        let _ = writeln!(md);
+    }
+    let _ = writeln!(md);
+}
+
+fn per_connection(value: &MemorySummary, tokio: Option<&MemorySummary>) -> String {
+    let Some(per) = value.per_connection else {
+        return "no connection opened".to_owned();
+    };
+    let mut text = spread(per, bytes);
+    if let Some(tokio_per) = tokio.and_then(|t| t.per_connection) {
+        let _ = write!(text, " {}", ratio(per.median, tokio_per.median));
+    }
+    text
+}
+
+fn selector_waits(md: &mut String, r: &Results) {
+    let _ = writeln!(md, "## Cost of one selector wait, by idle fds\n");
+    let columns = &r.suite.wait_fds;
+    let _ = write!(md, "| backend |");
+    for &n in columns {
+        let _ = write!(md, " {} idle fds |", thousands(n));
+    }
+    let _ = writeln!(md, "\n|---|{}", "---:|".repeat(columns.len()));
+    for kind in SelectorKind::ALL {
+        let _ = write!(md, "| {} |", kind.name());
+        for &n in columns {
+            let text = match r.wait_summary(kind.name(), n) {
+                Summary::Value { value, .. } => spread(value, nanos),
+                other => unmeasured(&other),
+            };
+            let _ = write!(md, " {text} |");
+        }
+        let _ = writeln!(md);
+    }
+    let _ = writeln!(md);
+}
+
+/// `median (min–max)`, or just the median when there is no spread (one run).
+fn spread(s: Spread, format: fn(f64) -> String) -> String {
+    if s.min == s.max {
+        format(s.median)
+    } else {
+        format!("{} ({}–{})", format(s.median), format(s.min), format(s.max))
+    }
+}
+
+fn failures(md: &mut String, r: &Results) {
+    let _ = writeln!(md, "## Failures\n");
+    let mut lines = Vec::new();
+    for (pinning, _) in &r.placements {
+        for server in &r.suite.servers {
+            for &n in &r.suite.echo_connections {
+                let what = format!(
+                    "echo `{}` {} with {} connections",
+                    pinning.name(),
+                    server.name,
+                    thousands(n)
+                );
+                if let Some(line) =
+                    failure_line(&what, &r.echo_summary(server.name, *pinning, n), |v| {
+                        &v.failures
+                    })
+                {
+                    lines.push(line);
+                }
+            }
+        }
+    }
+    for server in &r.suite.servers {
+        for &n in &r.suite.idle_connections {
+            let what = format!(
+                "memory {} with {} idle connections",
+                server.name,
+                thousands(n)
+            );
+            if let Some(line) =
+                failure_line(&what, &r.memory_summary(server.name, n), |v| &v.failures)
+            {
+                lines.push(line);
+            }
+        }
+    }
+    for kind in SelectorKind::ALL {
+        for &n in &r.suite.wait_fds {
+            if let Summary::Failed(why) = r.wait_summary(kind.name(), n) {
+                lines.push(format!(
+                    "* selector wait {kind} with {} fds: failed: {why}",
+                    thousands(n)
+                ));
+            }
+        }
+    }
+    if lines.is_empty() {
+        let _ = writeln!(
+            md,
+            "None: every connection opened and was served, every echo came back intact, every \
+             server survived its runs.\n"
+        );
+    } else {
+        let _ = writeln!(
+            md,
+            "Cells marked ⚠ above had these. Counts are connections, summed over runs.\n"
+        );
+        for line in lines {
+            let _ = writeln!(md, "{line}");
+        }
+        let _ = writeln!(md);
+    }
+}
+
+/// What each server wrote to stderr: not failures (chapter 02 logs every
+/// client), but worth a look when a cell failed.
+fn server_logs(md: &mut String, r: &Results, logs: &Path) {
+    let _ = writeln!(md, "## Server logs\n");
+    let _ = writeln!(
+        md,
+        "Each server's stderr is in `logs/NAME.log` beside this report, one `{}` line before \
+         each run.\n",
+        LOG_HEADER.trim_end()
+    );
+    for server in &r.suite.servers {
+        let log = logs.join(format!("{}.log", server.name));
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        let said: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.starts_with(LOG_HEADER))
+            .collect();
+        let _ = match said.first() {
+            None => writeln!(md, "* {}: nothing", server.name),
+            Some(first) => writeln!(
+                md,
+                "* {}: {} lines, the first: `{}`",
+                server.name,
+                thousands(said.len()),
+                first.replace('`', "'")
+            ),
+        };
+    }
+    let _ = writeln!(md);
+}
+
+fn failure_line<T>(
+    what: &str,
+    summary: &Summary<T>,
+    failures: impl Fn(&T) -> &crate::failures::Failures,
+) -> Option<String> {
+    match summary {
+        Summary::Value { value, failed_runs } => {
+            let f = failures(value);
+            let mut parts = Vec::new();
+            if f.total() > 0 {
+                parts.push(format!(
+                    "{f} (first: {})",
+                    f.first.as_deref().unwrap_or("no message")
+                ));
+            }
+            if let Some(first) = failed_runs.first() {
+                parts.push(format!("{} run(s) failed: {first}", failed_runs.len()));
+            }
+            (!parts.is_empty()).then(|| format!("* {what}: {}", parts.join("; ")))
+        }
+        Summary::Failed(why) => Some(format!("* {what}: every run failed: {why}")),
+        Summary::NotApplicable(_) | Summary::Missing => None,
+    }
+}
+
+fn plots(md: &mut String) {
+    let _ = writeln!(md, "## Plots\n");
+    let _ = writeln!(
+        md,
+        "![Round trips per second and p99 latency vs connections](throughput.svg)\n"
+    );
+    let _ = writeln!(
+        md,
+        "![Server memory and threads vs idle connections](memory.svg)\n"
+    );
+    let _ = writeln!(
+        md,
+        "![Time of one selector wait vs idle fds](selector-wait.svg)\n"
+    );
+}
+
+fn detail(md: &mut String, r: &Results) {
+    let _ = writeln!(md, "## Every echo cell\n");
+    let _ = writeln!(
+        md,
+        "| pinning | server | connections | round trips/s | p50 | p99 | p99.9 | server CPU | load CPU | others' CPU | failures |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+    );
+    for (pinning, _) in &r.placements {
+        for &n in &r.suite.echo_connections {
+            for server in &r.suite.servers {
+                let row = match r.echo_summary(server.name, *pinning, n) {
+                    Summary::Value { value, failed_runs } => {
+                        let mut notes = value.failures.to_string();
+                        if !failed_runs.is_empty() {
+                            let _ = write!(notes, "; {} run(s) failed", failed_runs.len());
+                        }
+                        format!(
+                            "{} | {} | {} | {} | {} | {} | {} | {notes}",
+                            count(value.rate.median),
+                            value.p50.map_or("–".to_owned(), nanos),
+                            value.p99.map_or("–".to_owned(), |s| nanos(s.median)),
+                            value.p999.map_or("–".to_owned(), nanos),
+                            percent(value.server_cpu),
+                            percent(value.load_cpu),
+                            percent(value.others_cpu),
+                        )
+                    }
+                    other => format!("{} | | | | | | | |", unmeasured(&other)),
+                };
+                let _ = writeln!(
+                    md,
+                    "| {} | {} | {} | {row} |",
+                    pinning.name(),
+                    server.name,
+                    thousands(n)
+                );
+            }
+        }
+    }
+    let _ = writeln!(md);
+}
+
+/// `87%` of one CPU, or `–` when it could not be read.
+fn percent(share: Option<f64>) -> String {
+    share.map_or("–".to_owned(), |s| format!("{:.0}%", s * 100.0))
+}
+
+fn unmeasured<T>(summary: &Summary<T>) -> String {
+    match summary {
+        Summary::Value { .. } => "measured".to_owned(),
+        Summary::Failed(_) => "**failed** (see Failures)".to_owned(),
+        Summary::NotApplicable(why) => format!("n/a: {why}"),
+        Summary::Missing => "not run".to_owned(),
+    }
+}
+
+fn warnings(failures: u64, failed_runs: usize) -> String {
+    match (failures, failed_runs) {
+        (0, 0) => String::new(),
+        (f, 0) => format!(" ⚠ {f} failed"),
+        (0, runs) => format!(" ⚠ {runs} run(s) failed"),
+        (f, runs) => format!(" ⚠ {f} failed, {runs} run(s) failed"),
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        word.to_owned()
+    } else {
+        format!("{word}s")
+    }
+}

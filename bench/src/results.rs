@@ -1,0 +1,330 @@
+//! What a run measured: every run of every cell, and their summaries.
+
+use std::time::{Duration, SystemTime};
+
+use crate::failures::Failures;
+use crate::load::EchoOutcome;
+use crate::machine::Machine;
+use crate::pin::{Pinning, Placement};
+use crate::stats::Spread;
+use crate::suite::Suite;
+
+/// The outcome of one run of one cell: a measurement, a failure, or a cell
+/// that does not apply (select above its fd limit).
+#[derive(Debug, Clone)]
+pub enum Outcome<T> {
+    /// Measured.
+    Done(T),
+    /// Could not be measured, and why (the server did not start, exited...).
+    Failed(String),
+    /// Not run, and why.
+    NotApplicable(String),
+}
+
+/// One run of an echo cell.
+#[derive(Debug, Clone)]
+pub struct EchoRun {
+    /// Server name.
+    pub server: &'static str,
+    /// Pinning mode.
+    pub pinning: Pinning,
+    /// Concurrent connections.
+    pub connections: usize,
+    /// Which run (0-based).
+    pub run: usize,
+    /// What it measured.
+    pub outcome: Outcome<EchoOutcome>,
+}
+
+/// One run of an idle-memory cell.
+#[derive(Debug, Clone)]
+pub struct MemoryRun {
+    /// Server name.
+    pub server: &'static str,
+    /// Idle connections asked for.
+    pub connections: usize,
+    /// Which run (0-based).
+    pub run: usize,
+    /// What it measured.
+    pub outcome: Outcome<Memory>,
+}
+
+/// A server's memory with its idle connections open.
+#[derive(Debug, Clone)]
+pub struct Memory {
+    /// RSS after it announced its address, before any connection.
+    pub rss_before: u64,
+    /// RSS with the connections open.
+    pub rss: u64,
+    /// Threads with the connections open.
+    pub threads: u64,
+    /// Connections open when measured.
+    pub established: usize,
+    /// Connections that did not open.
+    pub failures: Failures,
+}
+
+impl Memory {
+    /// Bytes of RSS each open connection added, `None` if none opened.
+    pub fn per_connection(&self) -> Option<f64> {
+        (self.established > 0)
+            .then(|| (self.rss as f64 - self.rss_before as f64) / self.established as f64)
+    }
+}
+
+/// One selector-wait cell.
+#[derive(Debug, Clone)]
+pub struct WaitRun {
+    /// `select`, `poll` or `epoll`.
+    pub backend: &'static str,
+    /// Idle fds registered.
+    pub fds: usize,
+    /// Nanoseconds per wait over the timed batches.
+    pub outcome: Outcome<Spread>,
+}
+
+/// Everything a run produced; the report, plots and CSV are views of it.
+#[derive(Debug, Clone)]
+pub struct Results {
+    /// What was asked for.
+    pub suite: Suite,
+    /// The command line that produced it, for the report.
+    pub command: String,
+    /// Where it ran.
+    pub machine: Machine,
+    /// The CPUs each pinning mode used (modes the machine cannot do are
+    /// missing).
+    pub placements: Vec<(Pinning, Placement)>,
+    /// When it started.
+    pub started: SystemTime,
+    /// How long it took.
+    pub elapsed: Duration,
+    /// Load averages before and after.
+    pub load_before: String,
+    /// Load averages after.
+    pub load_after: String,
+    /// Every echo run.
+    pub echo: Vec<EchoRun>,
+    /// Every memory run.
+    pub memory: Vec<MemoryRun>,
+    /// Every selector-wait cell.
+    pub waits: Vec<WaitRun>,
+}
+
+/// A cell's runs boiled down to what a table shows.
+#[derive(Debug, Clone)]
+pub enum Summary<T> {
+    /// At least one run measured something.
+    Value {
+        /// The summary of the runs that measured.
+        value: T,
+        /// How many runs failed, and the first reason.
+        failed_runs: Vec<String>,
+    },
+    /// Every run failed; the first reason.
+    Failed(String),
+    /// The cell does not apply; why.
+    NotApplicable(String),
+    /// No run of this cell is in the results (not part of this suite).
+    Missing,
+}
+
+/// An echo cell over its runs.
+#[derive(Debug, Clone)]
+pub struct EchoSummary {
+    /// Round trips per second.
+    pub rate: Spread,
+    /// p50 latency (ns): median over runs.
+    pub p50: Option<f64>,
+    /// p99 latency (ns) over runs.
+    pub p99: Option<Spread>,
+    /// p99.9 latency (ns): median over runs.
+    pub p999: Option<f64>,
+    /// All connection failures of all runs.
+    pub failures: Failures,
+    /// The server's CPU use in the window (fraction of one CPU), median.
+    pub server_cpu: Option<f64>,
+    /// The load generator's CPU use in the window, median.
+    pub load_cpu: Option<f64>,
+    /// Other processes' CPU use on the same CPUs, median.
+    pub others_cpu: Option<f64>,
+}
+
+impl EchoSummary {
+    /// Whether the load generator, not the server, was the bottleneck: it
+    /// used at least 90% of its CPU. Meaningful in the split pinning, where
+    /// each has a CPU of its own.
+    pub fn load_bound(&self) -> bool {
+        self.load_cpu.is_some_and(|load| load >= 0.9)
+    }
+}
+
+/// A memory cell over its runs.
+#[derive(Debug, Clone)]
+pub struct MemorySummary {
+    /// RSS with the connections open.
+    pub rss: Spread,
+    /// RSS per open connection.
+    pub per_connection: Option<Spread>,
+    /// Threads with the connections open.
+    pub threads: Spread,
+    /// Fewest connections open in a run.
+    pub established: usize,
+    /// All connection failures of all runs.
+    pub failures: Failures,
+}
+
+impl Results {
+    /// The echo cell (`server`, `pinning`, `connections`) over its runs.
+    pub fn echo_summary(
+        &self,
+        server: &str,
+        pinning: Pinning,
+        connections: usize,
+    ) -> Summary<EchoSummary> {
+        let runs = self
+            .echo
+            .iter()
+            .filter(|r| r.server == server && r.pinning == pinning && r.connections == connections)
+            .map(|r| &r.outcome);
+        summarize(runs, |done: &[&EchoOutcome]| {
+            let rates: Vec<f64> = done.iter().map(|o| o.rate()).collect();
+            let latency = |pick: fn(&crate::load::Latency) -> u64| -> Vec<f64> {
+                done.iter()
+                    .filter_map(|o| o.latency.as_ref().map(|l| pick(l) as f64))
+                    .collect()
+            };
+            let mut failures = Failures::default();
+            for o in done {
+                failures.merge(&o.failures);
+            }
+            let server_cpu: Vec<f64> = done.iter().filter_map(|o| o.cpu?.server).collect();
+            let load_cpu: Vec<f64> = done.iter().filter_map(|o| Some(o.cpu?.load)).collect();
+            let others_cpu: Vec<f64> = done.iter().filter_map(|o| o.cpu?.others).collect();
+            Some(EchoSummary {
+                rate: Spread::of(&rates)?,
+                p50: Spread::of(&latency(|l| l.p50)).map(|s| s.median),
+                p99: Spread::of(&latency(|l| l.p99)),
+                p999: Spread::of(&latency(|l| l.p999)).map(|s| s.median),
+                failures,
+                server_cpu: Spread::of(&server_cpu).map(|s| s.median),
+                load_cpu: Spread::of(&load_cpu).map(|s| s.median),
+                others_cpu: Spread::of(&others_cpu).map(|s| s.median),
+            })
+        })
+    }
+
+    /// The memory cell (`server`, `connections`) over its runs.
+    pub fn memory_summary(&self, server: &str, connections: usize) -> Summary<MemorySummary> {
+        let runs = self
+            .memory
+            .iter()
+            .filter(|r| r.server == server && r.connections == connections)
+            .map(|r| &r.outcome);
+        summarize(runs, |done: &[&Memory]| {
+            let rss: Vec<f64> = done.iter().map(|m| m.rss as f64).collect();
+            let threads: Vec<f64> = done.iter().map(|m| m.threads as f64).collect();
+            let per: Vec<f64> = done.iter().filter_map(|m| m.per_connection()).collect();
+            let mut failures = Failures::default();
+            for m in done {
+                failures.merge(&m.failures);
+            }
+            Some(MemorySummary {
+                rss: Spread::of(&rss)?,
+                per_connection: Spread::of(&per),
+                threads: Spread::of(&threads)?,
+                established: done.iter().map(|m| m.established).min()?,
+                failures,
+            })
+        })
+    }
+
+    /// How much CPU other processes took from the CPUs of the echo runs, in
+    /// shares of one CPU over the counted windows: the run's noise.
+    pub fn echo_noise(&self) -> Option<Spread> {
+        let others: Vec<f64> = self
+            .echo
+            .iter()
+            .filter_map(|r| match &r.outcome {
+                Outcome::Done(o) => o.cpu?.others,
+                _ => None,
+            })
+            .collect();
+        Spread::of(&others)
+    }
+
+    /// The selector-wait cell (`backend`, `fds`).
+    pub fn wait_summary(&self, backend: &str, fds: usize) -> Summary<Spread> {
+        let runs = self
+            .waits
+            .iter()
+            .filter(|w| w.backend == backend && w.fds == fds)
+            .map(|w| &w.outcome);
+        summarize(runs, |done: &[&Spread]| done.first().map(|s| **s))
+    }
+}
+
+/// Boils runs down: any measured run gives a value (with the failed runs
+/// listed), else the first failure, else "not applicable", else missing.
+fn summarize<'a, T: 'a, S>(
+    runs: impl Iterator<Item = &'a Outcome<T>>,
+    combine: impl FnOnce(&[&'a T]) -> Option<S>,
+) -> Summary<S> {
+    let mut done = Vec::new();
+    let mut failed = Vec::new();
+    let mut not_applicable = None;
+    for outcome in runs {
+        match outcome {
+            Outcome::Done(value) => done.push(value),
+            Outcome::Failed(why) => failed.push(why.clone()),
+            Outcome::NotApplicable(why) => not_applicable = Some(why.clone()),
+        }
+    }
+    if let Some(value) = combine(&done) {
+        return Summary::Value {
+            value,
+            failed_runs: failed,
+        };
+    }
+    if let Some(first) = failed.into_iter().next() {
+        return Summary::Failed(first);
+    }
+    match not_applicable {
+        Some(why) => Summary::NotApplicable(why),
+        None => Summary::Missing,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_good_run_is_enough_and_failures_are_kept() {
+        let runs = [
+            Outcome::Done(2.0),
+            Outcome::Failed("boom".to_owned()),
+            Outcome::Done(4.0),
+        ];
+        match summarize(runs.iter(), |d: &[&f64]| {
+            Spread::of(&d.iter().map(|v| **v).collect::<Vec<_>>())
+        }) {
+            Summary::Value { value, failed_runs } => {
+                assert_eq!(value.median, 3.0);
+                assert_eq!(failed_runs, ["boom"]);
+            }
+            other => panic!("{other:?}"),
+        }
+        let runs: [Outcome<f64>; 2] = [Outcome::Failed("a".into()), Outcome::Failed("b".into())];
+        assert!(matches!(summarize(runs.iter(), |_| None::<f64>), Summary::Failed(w) if w == "a"));
+        let runs: [Outcome<f64>; 1] = [Outcome::NotApplicable("limit".into())];
+        assert!(matches!(
+            summarize(runs.iter(), |_| None::<f64>),
+            Summary::NotApplicable(_)
+        ));
+        assert!(matches!(
+            summarize(std::iter::empty::<&Outcome<f64>>(), |_| None::<f64>),
+            Summary::Missing
+        ));
+    }
+}

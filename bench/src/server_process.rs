@@ -1,0 +1,152 @@
+//! A server under test, running as a child process of the harness.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use anyhow::{Context, anyhow, bail};
+
+use crate::servers::Server;
+
+/// How long a server may take to print `listening on ADDR`.
+const STARTUP_LIMIT: Duration = Duration::from_secs(20);
+
+/// A running server: this binary re-executed as `bench serve NAME ADDR`.
+///
+/// Dropping it kills the process, so an error anywhere in the harness never
+/// leaves a server running.
+#[derive(Debug)]
+pub struct ServerProcess {
+    /// The child; `None` once it has been stopped and reaped.
+    child: Option<Child>,
+    /// The address it announced.
+    addr: SocketAddr,
+    /// Its process id, for `/proc/PID/status`.
+    pid: u32,
+}
+
+impl ServerProcess {
+    /// Starts `server` on `127.0.0.1:0`, pinned to `cpu`, with its stderr
+    /// appended to `log`, and waits for it to announce its address.
+    pub fn start(server: &Server, cpu: usize, log: &Path) -> anyhow::Result<ServerProcess> {
+        let exe = std::env::current_exe().context("cannot find the bench binary to re-run")?;
+        let stderr = File::options()
+            .create(true)
+            .append(true)
+            .open(log)
+            .with_context(|| format!("cannot open the server log {}", log.display()))?;
+        let mut child = Command::new(exe)
+            .args([
+                "serve",
+                server.name,
+                "127.0.0.1:0",
+                "--cpu",
+                &cpu.to_string(),
+            ])
+            // The servers on ghetto-loop's selectors run on the backend this
+            // names; the benchmark compares them on epoll, the default,
+            // whatever the caller's environment says.
+            .env(ghetto_loop::sys::SELECTOR_ENV, "epoll")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .with_context(|| format!("cannot start server {}", server.name))?;
+        let pid = child.id();
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| anyhow!("the child's stdout was not captured"))?;
+        // Construct first, so that an error below kills the child on drop.
+        let mut process = ServerProcess {
+            child: Some(child),
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            pid,
+        };
+        process.addr = read_announcement(stdout, server.name)?;
+        Ok(process)
+    }
+
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    /// Resident memory of the server process, in bytes.
+    pub fn rss(&self) -> io::Result<u64> {
+        course::testing::rss_bytes(self.pid)
+    }
+
+    /// Number of threads of the server process.
+    pub fn threads(&self) -> io::Result<u64> {
+        course::testing::thread_count(self.pid)
+    }
+
+    /// An error if the server has exited (it should serve until killed).
+    pub fn check_alive(&mut self) -> anyhow::Result<()> {
+        let child = self
+            .child
+            .as_mut()
+            .ok_or_else(|| anyhow!("server already stopped"))?;
+        match child.try_wait()? {
+            None => Ok(()),
+            Some(status) => bail!("the server exited during the run ({status})"),
+        }
+    }
+
+    /// Kills the server and waits for it to be gone.
+    pub fn stop(mut self) {
+        self.kill_and_reap();
+    }
+
+    fn kill_and_reap(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            // Errors here mean it already exited; reaping is what matters.
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill_and_reap();
+    }
+}
+
+/// Reads the `listening on ADDR` line from the server's stdout, then keeps
+/// draining its stdout on a thread of its own, so that a server that prints a
+/// lot can never block on a full pipe.
+fn read_announcement(stdout: std::process::ChildStdout, name: &str) -> anyhow::Result<SocketAddr> {
+    let (first_line, announced) = mpsc::channel();
+    std::thread::Builder::new()
+        .name(format!("{name}-stdout"))
+        .spawn(move || {
+            let mut lines = BufReader::new(stdout).lines();
+            let _ = first_line.send(lines.next());
+            // The loop ends at end-of-file, when the server exits.
+            for _ in lines {}
+        })?;
+    let line = match announced.recv_timeout(STARTUP_LIMIT) {
+        Ok(Some(Ok(line))) => line,
+        Ok(Some(Err(e))) => bail!("{name}: cannot read its stdout: {e}"),
+        Ok(None) | Err(mpsc::RecvTimeoutError::Disconnected) => {
+            bail!("{name} exited before announcing its address (see its log)")
+        }
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            bail!("{name} did not print `listening on ADDR` within {STARTUP_LIMIT:?}")
+        }
+    };
+    line.strip_prefix("listening on ")
+        .and_then(|addr| addr.trim().parse().ok())
+        .ok_or_else(|| anyhow!("{name} printed {line:?} instead of `listening on ADDR`"))
+}

@@ -1,0 +1,163 @@
+//! What a run measures: the default suite, the quick one, and overrides.
+
+use std::time::Duration;
+
+use crate::pin::Pinning;
+use crate::servers::{self, SERVERS, Server};
+
+/// Everything that decides what a run measures and how long it takes.
+#[derive(Debug, Clone)]
+pub struct Suite {
+    /// `"default"` or `"quick"`.
+    pub name: &'static str,
+    /// The servers, the tokio peer first (every ratio needs it).
+    pub servers: Vec<&'static Server>,
+    /// The pinning modes to run the echo cells in.
+    pub pinnings: Vec<Pinning>,
+    /// Connection counts of the echo cells.
+    pub echo_connections: Vec<usize>,
+    /// Connection counts of the idle-memory cells.
+    pub idle_connections: Vec<usize>,
+    /// Idle fd counts of the selector-wait cells.
+    pub wait_fds: Vec<usize>,
+    /// Runs of every echo and memory cell.
+    pub runs: usize,
+    /// Bytes per echo message.
+    pub message: usize,
+    /// Echo time before the counted window, per run.
+    pub warmup: Duration,
+    /// The counted window, per run.
+    pub measure: Duration,
+    /// Timed batches per selector-wait cell.
+    pub wait_batches: usize,
+    /// Waits per timed batch.
+    pub waits_per_batch: usize,
+}
+
+/// The server the quick suite measures beside tokio, when it exists: the
+/// chapter whose backend every later chapter runs on by default.
+const QUICK_PEER: &str = "ch06-epoll";
+
+impl Suite {
+    /// The full benchmark behind `make bench`: every server, both pinnings,
+    /// three runs per cell. Fits in well under ten minutes on two cores.
+    pub fn default_suite() -> Suite {
+        Suite {
+            name: "default",
+            servers: SERVERS.iter().collect(),
+            pinnings: Pinning::ALL.to_vec(),
+            echo_connections: vec![1, 100, 1_000],
+            idle_connections: vec![1_000, 10_000],
+            wait_fds: vec![10, 100, 1_000, 10_000],
+            runs: 3,
+            message: 64,
+            warmup: Duration::from_millis(500),
+            measure: Duration::from_secs(1),
+            wait_batches: 40,
+            waits_per_batch: 50,
+        }
+    }
+
+    /// `make bench-quick` and the harness's test: the same code on a tiny
+    /// subset, in seconds. It proves the harness works; its figures are too
+    /// short to mean much.
+    pub fn quick() -> Suite {
+        let peer =
+            servers::find(QUICK_PEER).or_else(|| SERVERS.iter().find(|s| s.name != servers::TOKIO));
+        let tokio = servers::find(servers::TOKIO).expect("the tokio peer is always registered");
+        Suite {
+            name: "quick",
+            servers: std::iter::once(tokio).chain(peer).collect(),
+            pinnings: vec![Pinning::Split],
+            echo_connections: vec![1, 10],
+            idle_connections: vec![100],
+            wait_fds: vec![10, 100],
+            runs: 1,
+            message: 64,
+            warmup: Duration::from_millis(100),
+            measure: Duration::from_millis(400),
+            wait_batches: 5,
+            waits_per_batch: 10,
+        }
+    }
+
+    /// The suite called `name`, if there is one.
+    pub fn named(name: &str) -> Option<Suite> {
+        match name {
+            "default" => Some(Suite::default_suite()),
+            "quick" => Some(Suite::quick()),
+            _ => None,
+        }
+    }
+
+    /// Keeps only the servers named in `names` (tokio stays: it is the
+    /// baseline). Errors with the known names if one is unknown.
+    pub fn only_servers(&mut self, names: &[String]) -> Result<(), String> {
+        for name in names {
+            if servers::find(name).is_none() {
+                let known: Vec<&str> = SERVERS.iter().map(|s| s.name).collect();
+                return Err(format!(
+                    "unknown server {name:?}; known: {}",
+                    known.join(", ")
+                ));
+            }
+        }
+        self.servers = SERVERS
+            .iter()
+            .filter(|s| s.name == servers::TOKIO || names.iter().any(|n| n == s.name))
+            .collect();
+        Ok(())
+    }
+
+    /// Echo cells (every server, pinning, connection count and run).
+    pub fn echo_cells(&self) -> usize {
+        self.servers.len() * self.pinnings.len() * self.echo_connections.len() * self.runs
+    }
+
+    /// Memory cells (every server, idle count and run).
+    pub fn memory_cells(&self) -> usize {
+        self.servers.len() * self.idle_connections.len() * self.runs
+    }
+
+    /// Selector-wait cells (every backend and fd count).
+    pub fn wait_cells(&self) -> usize {
+        ghetto_loop::sys::SelectorKind::ALL.len() * self.wait_fds.len()
+    }
+
+    /// A rough forecast of the run time, for the first progress line.
+    pub fn estimate(&self) -> Duration {
+        // Per echo cell: warm-up, window, and about 0.2 s to start the
+        // server and open the connections. Per memory cell about 0.6 s (the
+        // thread-per-connection server at 10,000 takes several).
+        let echo =
+            (self.warmup + self.measure + Duration::from_millis(200)) * self.echo_cells() as u32;
+        let memory = Duration::from_millis(600) * self.memory_cells() as u32;
+        echo + memory + Duration::from_secs(5)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suites_start_with_tokio_and_quick_is_quick() {
+        for suite in [Suite::default_suite(), Suite::quick()] {
+            assert_eq!(suite.servers[0].name, servers::TOKIO);
+        }
+        assert!(Suite::quick().estimate() < Duration::from_secs(20));
+        assert!(Suite::default_suite().estimate() < Duration::from_secs(600));
+        assert!(Suite::named("nope").is_none());
+    }
+
+    #[test]
+    fn filtering_keeps_tokio_and_rejects_unknown_names() {
+        let mut suite = Suite::default_suite();
+        suite.only_servers(&[]).unwrap();
+        assert_eq!(suite.servers.len(), 1);
+        let err = suite
+            .only_servers(&["ch99-nothing".to_owned()])
+            .unwrap_err();
+        assert!(err.contains("known: tokio"), "{err}");
+    }
+}

@@ -1,0 +1,204 @@
+//! `bench --suite quick` end to end: the real harness starts real servers,
+//! loads them and writes the report, the plots and the CSV.
+//!
+//! This proves the harness works; it asserts nothing about speed (a debug
+//! build on a busy CI machine measures nothing worth asserting). What it
+//! does assert: every output is written, and every cell of every figure holds
+//! a number or says explicitly why it has none.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Bounds the whole run, so a hung server fails the test instead of CI.
+const LIMIT: Duration = Duration::from_secs(120);
+
+fn run_quick_suite() -> PathBuf {
+    let out =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("bench-quick-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bench"))
+        .args(["--suite", "quick", "--out"])
+        .arg(&out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("the bench binary starts");
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("can wait for the bench") {
+            break status;
+        }
+        if start.elapsed() > LIMIT {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("bench --suite quick did not finish within {LIMIT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "bench --suite quick failed: {status}");
+    out
+}
+
+#[test]
+fn the_quick_suite_writes_a_complete_report() {
+    let out = run_quick_suite();
+    for name in bench::OUTPUTS {
+        let text =
+            std::fs::read_to_string(out.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        if name.ends_with(".svg") {
+            assert!(
+                text.starts_with("<svg") && text.trim_end().ends_with("</svg>"),
+                "{name} is not an SVG document"
+            );
+            assert!(text.contains("<polyline"), "{name} draws no line");
+        }
+    }
+
+    // Every run of every cell, from the CSV: measured with numbers, or
+    // failed / not applicable with a reason.
+    let csv = std::fs::read_to_string(out.join("results.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some(bench::csv::header().as_str()));
+    let rows: Vec<Row> = lines.map(Row::parse).collect();
+    let mut servers: Vec<String> = Vec::new();
+    for row in &rows {
+        let status = row.get("status");
+        match (row.get("figure"), status) {
+            ("echo", "ok") => {
+                row.numbers(&["round_trips_per_s", "established", "load_cpu", "server_cpu"]);
+                // Latency exists only if a round trip completed.
+                if row.get("round_trips_per_s").parse::<f64>().unwrap() > 0.0 {
+                    row.numbers(&["p50_ns", "p99_ns", "p999_ns"]);
+                }
+            }
+            ("memory", "ok") => {
+                row.numbers(&["rss_before_bytes", "rss_bytes", "threads", "established"])
+            }
+            ("selector-wait", "ok") => {
+                row.numbers(&["wait_ns_median", "wait_ns_min", "wait_ns_max"])
+            }
+            (_, "failed" | "n/a") => {
+                assert!(!row.get("note").is_empty(), "no reason given: {row:?}")
+            }
+            other => panic!("unexpected figure and status {other:?}"),
+        }
+        if row.get("figure") == "echo" && !servers.iter().any(|s| s == row.get("subject")) {
+            servers.push(row.get("subject").to_owned());
+        }
+    }
+    assert!(
+        servers.iter().any(|s| s == "tokio"),
+        "the tokio baseline ran"
+    );
+    let has = |figure: &str, subject: &str, count: Option<&str>| {
+        rows.iter().any(|r| {
+            r.get("figure") == figure
+                && r.get("subject") == subject
+                && count.is_none_or(|c| r.get("count") == c)
+        })
+    };
+    for server in &servers {
+        for connections in ["1", "10"] {
+            assert!(
+                has("echo", server, Some(connections)),
+                "no echo run for {server} at {connections} connections"
+            );
+        }
+        assert!(has("memory", server, None), "no memory run for {server}");
+    }
+    for backend in ["select", "poll", "epoll"] {
+        assert!(
+            has("selector-wait", backend, None),
+            "no wait cell for {backend}"
+        );
+    }
+
+    // The report's tables: a row per server, and no empty cell.
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    for section in [
+        "## Echo throughput",
+        "## Echo latency",
+        "## Memory",
+        "## Cost of one selector wait",
+        "## Failures",
+    ] {
+        assert!(
+            report.contains(section),
+            "report has no {section:?} section"
+        );
+    }
+    // The figure tables sit between the method and the failures.
+    let tables =
+        &report[report.find("## Echo throughput").unwrap()..report.find("## Failures").unwrap()];
+    for server in &servers {
+        let rows: Vec<&str> = tables
+            .lines()
+            .filter(|l| l.starts_with(&format!("| {server} |")))
+            .collect();
+        assert_eq!(
+            rows.len(),
+            3,
+            "{server} has a row in the throughput, latency and memory tables"
+        );
+        for line in rows {
+            let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+            for cell in &cells[1..] {
+                assert!(
+                    cell.chars().any(|c| c.is_ascii_digit())
+                        || cell.contains("failed")
+                        || cell.starts_with("n/a"),
+                    "a cell with neither a figure nor a reason in {line:?}"
+                );
+            }
+        }
+    }
+}
+
+/// One CSV line, its fields found by column name.
+#[derive(Debug)]
+struct Row(Vec<String>);
+
+impl Row {
+    /// Splits a line with RFC 4180 quoting (what `bench::csv` writes).
+    fn parse(line: &str) -> Row {
+        let mut fields = vec![String::new()];
+        let mut quoted = false;
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
+            match (c, quoted) {
+                ('"', true) if chars.peek() == Some(&'"') => {
+                    chars.next();
+                    fields.last_mut().unwrap().push('"');
+                }
+                ('"', _) => quoted = !quoted,
+                (',', false) => fields.push(String::new()),
+                (c, _) => fields.last_mut().unwrap().push(c),
+            }
+        }
+        assert_eq!(
+            fields.len(),
+            bench::csv::COLUMNS.len(),
+            "a row with the wrong number of fields: {line}"
+        );
+        Row(fields)
+    }
+
+    fn get(&self, column: &str) -> &str {
+        let i = bench::csv::COLUMNS
+            .iter()
+            .position(|c| *c == column)
+            .expect("a known column");
+        &self.0[i]
+    }
+
+    /// Asserts that these columns hold numbers.
+    fn numbers(&self, columns: &[&str]) {
+        for column in columns {
+            assert!(
+                self.get(column).parse::<f64>().is_ok(),
+                "{column} is not a number in {self:?}"
+            );
+        }
+    }
+}

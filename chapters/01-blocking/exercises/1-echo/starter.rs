@@ -1,4 +1,0 @@
-/// Adds.
-pub fn add(a: u32, b: u32) -> u32 {
-    todo!()
-}

@@ -1,0 +1,79 @@
+//! Each client costs a thread, and the thread lives exactly as long as its
+//! connection. (A file of its own: it counts this process's threads, so no
+//! other test may run beside it.)
+
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+use ch02_threads::footprint::Footprint;
+use ch02_threads::server;
+use course::testing::wait_until;
+use ghetto_loop::sys::Socket;
+
+const PATIENCE: Duration = Duration::from_secs(10);
+
+#[test]
+fn each_client_has_a_thread_and_it_ends_when_the_client_leaves() -> io::Result<()> {
+    let before = threads();
+    let listener = Socket::listen(SocketAddr::from(([127, 0, 0, 1], 0)), server::BACKLOG)?;
+    let addr = listener.local_addr()?;
+    thread::spawn(move || server::serve_forever(&listener, Arc::new(|_| {})));
+    // With no client: the threads there were, plus the accepting one.
+    let baseline_plus = |clients: u64| before + 1 + clients;
+    // The accepting thread is surely running once a first client is served.
+    let mut first = connect(addr)?;
+    first.write_all(b"x\n")?;
+    read_line(&first)?;
+    drop(first);
+    assert!(
+        wait_until(PATIENCE, || threads() == baseline_plus(0)),
+        "the first client's thread ended"
+    );
+
+    let clients: Vec<TcpStream> = (0..20)
+        .map(|i| -> io::Result<TcpStream> {
+            let mut c = connect(addr)?;
+            c.write_all(format!("{i}\n").as_bytes())?;
+            read_line(&c)?;
+            Ok(c)
+        })
+        .collect::<io::Result<_>>()?;
+    assert_eq!(
+        threads(),
+        baseline_plus(20),
+        "one thread per connected client"
+    );
+
+    // A client that leaves politely and one that vanishes: both threads end.
+    let mut clients = clients.into_iter();
+    let mut polite = clients.next().expect("20 clients");
+    polite.shutdown(std::net::Shutdown::Write)?;
+    let mut rest = Vec::new();
+    polite.read_to_end(&mut rest)?;
+    drop(clients);
+    assert!(
+        wait_until(PATIENCE, || threads() == baseline_plus(0)),
+        "every client's thread ended: {} threads",
+        threads()
+    );
+    Ok(())
+}
+
+fn threads() -> u64 {
+    Footprint::now().expect("/proc/self/status").threads
+}
+
+fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
+    let stream = TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(PATIENCE))?;
+    Ok(stream)
+}
+
+fn read_line(stream: &TcpStream) -> io::Result<String> {
+    let mut line = String::new();
+    BufReader::new(stream).read_line(&mut line)?;
+    Ok(line)
+}

@@ -1,0 +1,63 @@
+//! Chapter 02's claims: with a thread per client, clients no longer wait for
+//! each other (chapter 01's server fails the first test), and each client
+//! costs a thread that lives exactly as long as its connection.
+
+use std::io::{self, BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+use ch02_threads::server;
+use ghetto_loop::sys::Socket;
+
+/// Bounds every wait that should succeed.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+fn start_server() -> io::Result<SocketAddr> {
+    let listener = Socket::listen(SocketAddr::from(([127, 0, 0, 1], 0)), server::BACKLOG)?;
+    let addr = listener.local_addr()?;
+    thread::spawn(move || server::serve_forever(&listener, Arc::new(|_| {})));
+    Ok(addr)
+}
+
+fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
+    let stream = TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(PATIENCE))?;
+    Ok(stream)
+}
+
+fn read_line(stream: &TcpStream) -> io::Result<String> {
+    let mut line = String::new();
+    BufReader::new(stream).read_line(&mut line)?;
+    Ok(line)
+}
+
+#[test]
+fn fifty_clients_connected_at_once_all_get_their_echo() -> io::Result<()> {
+    let addr = start_server()?;
+    // Everyone connects and speaks before anyone listens for an answer. A
+    // one-thread blocking server answers client 0 and then sits in its
+    // `read`, so client 1's read would time out.
+    let mut clients = (0..50)
+        .map(|_| connect(addr))
+        .collect::<io::Result<Vec<_>>>()?;
+    for (i, client) in clients.iter_mut().enumerate() {
+        client.write_all(format!("client {i}\n").as_bytes())?;
+    }
+    for (i, client) in clients.iter().enumerate() {
+        assert_eq!(read_line(client)?, format!("client {i}\n"));
+    }
+    Ok(())
+}
+
+#[test]
+fn an_idle_client_does_not_hold_up_the_next() -> io::Result<()> {
+    let addr = start_server()?;
+    let idle = connect(addr)?;
+    let mut busy = connect(addr)?;
+    busy.write_all(b"not waiting\n")?;
+    assert_eq!(read_line(&busy)?, "not waiting\n");
+    drop(idle);
+    Ok(())
+}

@@ -1,0 +1,23 @@
+//! The demo's comparison holds: polling with interval 0 answers sooner and
+//! burns more CPU than polling every 30 ms.
+
+use std::time::Duration;
+
+use ch03_nonblocking::demo;
+use course::Timeline;
+
+#[test]
+fn interval_0_is_faster_and_costlier_than_30_ms() -> anyhow::Result<()> {
+    let timeline = Timeline::quiet();
+    let results = demo::compare(&timeline, &[Duration::ZERO, Duration::from_millis(30)])?;
+    let [spin, nap] = &results[..] else {
+        panic!("two measurements")
+    };
+    assert_eq!(spin.round_trips.len(), demo::ROUND_TRIPS);
+    assert!(spin.median() < nap.median(), "{spin:?} vs {nap:?}");
+    assert!(spin.report.cpu.total() > nap.report.cpu.total());
+    // Sleeping 30 ms per idle round bounds the rounds: a generous bound.
+    assert!(nap.report.counts.rounds < spin.report.counts.rounds);
+    assert!(timeline.whats().last().unwrap().contains("per round trip"));
+    Ok(())
+}

@@ -1,0 +1,180 @@
+//! Chapter 04's claim: one thread on `select` serves many clients at once,
+//! and a client whose fd would be 1,024 or more is refused with a clear
+//! message while the others go on being served.
+
+use std::io::{self, BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use ch04_select::{demo, server};
+use course::Timeline;
+use course::testing::wait_until;
+use ghetto_loop::sys::raise_fd_limit;
+
+/// Bounds every wait that should succeed.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+#[test]
+fn the_demo_shows_the_sets_rebuilt_the_timeout_and_the_refusal() {
+    let timeline = Timeline::quiet();
+    demo::run(&timeline).expect("the demo runs");
+
+    // Each turn rebuilds the sets from the registered fds: once three
+    // clients are connected, a turn's read set holds four fds.
+    let events = timeline.events();
+    let turns: Vec<&str> = events
+        .iter()
+        .filter(|e| e.who == "server" && e.what.contains("fd_sets rebuilt"))
+        .map(|e| e.what.as_str())
+        .collect();
+    assert!(turns.len() >= 5, "{turns:#?}");
+    let widest = turns
+        .iter()
+        .map(|t| t.split("read {").nth(1).unwrap().split('}').next().unwrap())
+        .map(|set| set.split_whitespace().count())
+        .max()
+        .unwrap();
+    assert_eq!(widest, 4, "listener + three clients: {turns:#?}");
+    assert!(
+        turns.iter().any(|t| t.contains("timed out after 0.25")),
+        "a quiet turn ends by the timeout: {turns:#?}"
+    );
+
+    // The last client to arrive spoke first and was answered first.
+    assert!(
+        timeline.position("client-3", "got \"three, first\"")
+            < timeline.position("client-1", "got \"one, last\"")
+    );
+
+    // The refusal, then client-1 still served.
+    let refused = timeline.position("server", "refused");
+    assert!(timeline.find("server", "is not below 1024").is_some());
+    let told = events
+        .iter()
+        .position(|e| {
+            e.what
+                .contains("got \"server full: select() can only watch fds below 1024\"")
+        })
+        .expect("a client was told why");
+    let still = timeline.position("client-1", "got \"still there?\" back");
+    assert!(still > refused && still > told);
+    assert!(
+        timeline
+            .whats()
+            .last()
+            .unwrap()
+            .contains("was refused with a reason")
+    );
+}
+
+#[test]
+fn a_select_server_survives_1100_clients_serving_those_below_fd_1024() -> io::Result<()> {
+    raise_fd_limit()?; // 1,100 clients need 1,100 fds in this process too
+    let server = ServerProcess::start()?;
+
+    let mut served = Vec::new();
+    let mut refused = 0;
+    for n in 0..1_100 {
+        let mut client = Client::connect(server.addr)?;
+        let line = format!("client {n}");
+        let reply = client.ask(&line)?;
+        if reply == line {
+            served.push(client);
+        } else {
+            assert_eq!(format!("{reply}\n"), server::FULL_MESSAGE, "client {n}");
+            // Told why, then the end of the connection.
+            assert_eq!(
+                client.read_line()?,
+                None,
+                "client {n} is closed after the message"
+            );
+            refused += 1;
+        }
+    }
+    // A process of its own has stdin/out/err, the listener and the waker
+    // below the first client: about 1,019 fds are left for clients.
+    assert!(served.len() >= 1_000, "only {} served", served.len());
+    assert!(served.len() < 1_024);
+    assert_eq!(served.len() + refused, 1_100);
+
+    // Everyone served is still served, the first and the last.
+    assert_eq!(served[0].ask("first, again")?, "first, again");
+    let last = served.len() - 1;
+    assert_eq!(served[last].ask("last, again")?, "last, again");
+
+    // When clients leave, their fds are free again, and new clients fit,
+    // as soon as the server has seen them go.
+    served.truncate(served.len() - 10);
+    let fits = wait_until(PATIENCE, || {
+        Client::connect(server.addr)
+            .and_then(|mut newcomer| newcomer.ask("room now?"))
+            .is_ok_and(|reply| reply == "room now?")
+    });
+    assert!(fits, "a newcomer was still refused after ten clients left");
+    Ok(())
+}
+
+/// The chapter's binary, run as `serve 127.0.0.1:0` in a process of its own
+/// (so its fd numbers are its own), killed on drop.
+struct ServerProcess {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl ServerProcess {
+    fn start() -> io::Result<ServerProcess> {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ch04-select"))
+            .args(["serve", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let stdout = child.stdout.take().expect("piped");
+        let mut first = String::new();
+        BufReader::new(stdout).read_line(&mut first)?;
+        let addr = first
+            .trim()
+            .strip_prefix("listening on ")
+            .and_then(|a| a.parse().ok())
+            .unwrap_or_else(|| panic!("the server said {first:?}, not 'listening on ADDR'"));
+        Ok(ServerProcess { child, addr })
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A line client with a bounded read.
+struct Client {
+    lines: BufReader<TcpStream>,
+}
+
+impl Client {
+    fn connect(addr: SocketAddr) -> io::Result<Client> {
+        let stream = TcpStream::connect(addr)?;
+        stream.set_read_timeout(Some(PATIENCE))?;
+        Ok(Client {
+            lines: BufReader::new(stream),
+        })
+    }
+
+    fn ask(&mut self, line: &str) -> io::Result<String> {
+        self.lines
+            .get_ref()
+            .write_all(format!("{line}\n").as_bytes())?;
+        self.read_line()?
+            .ok_or_else(|| io::Error::new(io::ErrorKind::UnexpectedEof, "closed without a reply"))
+    }
+
+    fn read_line(&mut self) -> io::Result<Option<String>> {
+        let mut line = String::new();
+        match self.lines.read_line(&mut line)? {
+            0 => Ok(None),
+            _ => Ok(Some(line.trim_end().to_owned())),
+        }
+    }
+}

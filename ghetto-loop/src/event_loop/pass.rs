@@ -1,0 +1,158 @@
+//! One pass of the loop: wait, collect what is ready, run it (chapter 11).
+//!
+//! Every `run_*` method is this function in a loop. The order of the five
+//! steps is the whole design, and it is asyncio's `_run_once`:
+//!
+//! 1. **Choose the timeout.** Zero if callbacks are already queued or the
+//!    loop is stopping (look, but do not sleep); otherwise until the nearest
+//!    timer; otherwise no timeout at all.
+//! 2. **Wait** in the selector. This is the only place the loop blocks.
+//! 3. **Queue the callbacks of ready fds**, and those sent by other threads.
+//! 4. **Queue the timers that are due.**
+//! 5. **Run exactly the entries queued now.** Whatever they schedule goes to
+//!    the back of the queue and runs in the *next* pass, after another
+//!    (zero-timeout) look at the fds: a callback that reschedules itself
+//!    forever cannot starve I/O or timers.
+
+use std::io;
+use std::panic::{self, AssertUnwindSafe};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use super::loop_handle::{LoopHandle, State, closed_error};
+use super::ready::Runnable;
+use super::report::{Pass, Report, WaitReason, panic_message};
+
+impl LoopHandle {
+    /// Runs one pass (the module docs list its steps).
+    ///
+    /// Fails if the selector fails, or if the loop would wait forever:
+    /// nothing queued, no timer, no fd watched and no [`Remote`](super::Remote)
+    /// left that another thread could use to wake it. asyncio hangs there;
+    /// a clear error is kinder.
+    pub(crate) fn run_pass(&self) -> io::Result<()> {
+        let inner = &*self.inner;
+        let observed = inner.observed.get();
+
+        // 1. The timeout.
+        let (timeout, reason) = {
+            let mut state = inner.state.borrow_mut();
+            state.timers.compact_if_worth_it();
+            if !state.ready.is_empty() {
+                (Some(Duration::ZERO), WaitReason::Ready)
+            } else if inner.stopping.get() {
+                (Some(Duration::ZERO), WaitReason::Stopping)
+            } else if let Some(when) = state.timers.next_deadline() {
+                let left = when.saturating_duration_since(Instant::now());
+                (Some(left), WaitReason::NearestTimer)
+            } else if state.io.len() == 0 && inner.remote.is_silent() {
+                return Err(io::Error::other(
+                    "the event loop would wait forever: no callback is queued, no timer is \
+                     pending, no fd has a reader or writer, and no Remote exists to wake it",
+                ));
+            } else {
+                (None, WaitReason::Nothing)
+            }
+        };
+
+        // 2. Wait. The borrow is held across the wait, but no user code runs
+        // in it: only the selector's system call.
+        let started = observed.then(Instant::now);
+        let mut state = inner.state.borrow_mut();
+        let State {
+            selector,
+            events,
+            ready,
+            timers,
+            io,
+        } = &mut *state;
+        selector
+            .as_deref_mut()
+            .ok_or_else(closed_error)?
+            .wait(events, timeout)?;
+        let waited = started.map(|t| t.elapsed()).unwrap_or_default();
+
+        // 3. Ready fds, then callbacks from other threads.
+        let mut io_callbacks = 0;
+        for event in events.iter() {
+            io_callbacks += io.dispatch(event, ready);
+        }
+        let threadsafe = inner.remote.drain_into(ready);
+
+        // 4. Due timers.
+        let timers_due = if timers.len() > 0 {
+            timers.pop_due(Instant::now(), ready)
+        } else {
+            0
+        };
+
+        // 5. Run what is queued now, and not one entry more.
+        let todo = ready.len();
+        drop(state);
+        let mut ran = 0;
+        for _ in 0..todo {
+            // A short borrow per entry: the entry itself runs unborrowed.
+            let Some(entry) = inner.state.borrow_mut().ready.pop_front() else {
+                break;
+            };
+            if self.run_entry(entry) {
+                ran += 1;
+            }
+        }
+
+        self.count(|s| {
+            s.passes += 1;
+            s.ran += ran as u64;
+        });
+        if observed {
+            let pass = Pass {
+                number: inner.counters.get().passes,
+                timeout,
+                reason,
+                waited,
+                io_callbacks,
+                timers_due,
+                threadsafe,
+                ran,
+                left_for_next: inner.state.borrow().ready.len(),
+            };
+            inner.observe(&pass);
+        }
+        Ok(())
+    }
+
+    /// Runs one ready-queue entry, unless it was cancelled; returns whether
+    /// it ran. A panic is caught and reported, and in debug mode a slow
+    /// entry is reported: either way the loop goes on.
+    fn run_entry(&self, entry: Rc<dyn Runnable>) -> bool {
+        if entry.is_cancelled() {
+            return false;
+        }
+        let slow_threshold = self.inner.slow_threshold();
+        let started = slow_threshold.map(|_| Instant::now());
+        // AssertUnwindSafe: after a panic we only read the entry's location
+        // and description; the state it may have left half-updated is the
+        // program's own, as in any `catch_unwind` at a thread-pool boundary.
+        let outcome = panic::catch_unwind(AssertUnwindSafe(|| Rc::clone(&entry).run()));
+        if let Err(payload) = outcome {
+            self.count(|s| s.panics += 1);
+            self.report(Report::Panicked {
+                what: entry.describe(),
+                scheduled_at: entry.location(),
+                message: panic_message(&*payload),
+            });
+        }
+        if let (Some(threshold), Some(started)) = (slow_threshold, started) {
+            let took = started.elapsed();
+            if took >= threshold {
+                self.count(|s| s.slow += 1);
+                self.report(Report::Slow {
+                    what: entry.describe(),
+                    scheduled_at: entry.location(),
+                    took,
+                });
+            }
+        }
+        true
+    }
+}
