@@ -13,9 +13,12 @@ new_dir=$(find chapters -mindepth 1 -maxdepth 1 -type d -name "$nn-*" | head -n1
 old_dir=$(find chapters -mindepth 1 -maxdepth 1 -type d -name "$prev-*" | head -n1)
 [ -n "$new_dir" ] || { echo "no chapter $nn" >&2; exit 2; }
 
-runtime_files() { # the `runtime = [...]` list of a chapter's Cargo.toml
-    sed -n '/^\[package.metadata.course\]/,/^\[/p' "$1/Cargo.toml" \
-        | sed -n 's/^runtime *= *\[\(.*\)\]/\1/p' | tr -d '",' | tr ' ' '\n' | sed '/^$/d'
+runtime_files() { # the `runtime = [...]` list of a chapter's Cargo.toml (one line or several)
+    awk '/^\[package.metadata.course\]/ { in_section = 1; next }
+         /^\[/ { in_section = 0 }
+         in_section && /^runtime *=/ { in_list = 1 }
+         in_list { sub(/#.*/, ""); print; if (/\]/) in_list = 0 }' "$1/Cargo.toml" \
+        | sed 's/^runtime *= *//' | tr -d '[]",' | tr ' ' '\n' | sed '/^$/d'
 }
 
 color=$([ -t 1 ] && echo always || echo never)
@@ -31,11 +34,12 @@ if [ -n "$files" ]; then
     for f in $files; do
         echo "--- ghetto-loop/$f ($(wc -l < "ghetto-loop/$f") lines)"
     done
-    # Against the previous chapter's runtime files, when it named any, so a
-    # new backend reads as a diff of the one before (select -> poll).
-    old_files=$([ -n "$old_dir" ] && runtime_files "$old_dir" || true)
-    if [ -n "$old_files" ] && [ "$(echo "$files" | wc -l)" -eq 1 ] && [ "$(echo "$old_files" | wc -l)" -eq 1 ]; then
-        git --no-pager diff --no-index --color="$color" "ghetto-loop/$old_files" "ghetto-loop/$files" || true
+    # A chapter that brings one file is shown as a diff against the first
+    # file the chapter before it lists (its main one), so a new backend reads
+    # as what changed from the one before (select.rs -> poll.rs).
+    old_main=$([ -n "$old_dir" ] && runtime_files "$old_dir" | head -n1 || true)
+    if [ -n "$old_main" ] && [ "$(echo "$files" | wc -l)" -eq 1 ]; then
+        git --no-pager diff --no-index --color="$color" "ghetto-loop/$old_main" "ghetto-loop/$files" || true
     else
         for f in $files; do cat "ghetto-loop/$f"; done
     fi

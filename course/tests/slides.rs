@@ -111,13 +111,17 @@ fn one_line_speaker_notes_are_valid_yaml_scalars() {
     for deck in decks() {
         let text = fs::read_to_string(&deck).unwrap();
         for (n, line) in text.lines().enumerate() {
-            let Some(rest) = line.trim().strip_prefix("<!-- speaker_note:") else { continue };
+            let Some(rest) = line.trim().strip_prefix("<!-- speaker_note:") else {
+                continue;
+            };
             let value = rest.trim().trim_end_matches("-->").trim();
             if value.starts_with(['"', '\'', '|', '>']) || value.is_empty() {
                 continue;
             }
             assert!(
-                !value.contains(": ") && !value.contains(" #") && !value.starts_with(['-', '*', '&', '!', '%', '@', '`', '[', '{']),
+                !value.contains(": ")
+                    && !value.contains(" #")
+                    && !value.starts_with(['-', '*', '&', '!', '%', '@', '`', '[', '{']),
                 "{}:{}: this speaker note is not a plain YAML scalar (it has ': ', ' #' or starts with a YAML sign); quote it or use a `|` block",
                 deck.display(),
                 n + 1

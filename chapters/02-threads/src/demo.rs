@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use course::Timeline;
-use ghetto_loop::sys::{Socket, raise_open_files_limit, stack_limit};
+use ghetto_loop::sys::{Socket, raise_fd_limit, stack_limit};
 
 use crate::footprint::{Bytes, Footprint};
 use crate::server;
@@ -170,7 +170,7 @@ fn connect_and_echo(addr: SocketAddr, name: &str) -> anyhow::Result<TcpStream> {
 /// end). Raises the soft limit on open files to the hard one and, if the
 /// steps still do not fit, stops at what does.
 fn fit_under_the_fd_limit(timeline: &Timeline, steps: &[usize]) -> anyhow::Result<Vec<usize>> {
-    let limit = raise_open_files_limit()?;
+    let limit = raise_fd_limit()?;
     // Leave room for stdio, the listener and whatever the runtime opened.
     let fit = usize::try_from(limit.saturating_sub(64) / 2).unwrap_or(usize::MAX);
     let mut fitting: Vec<usize> = steps.iter().map(|&n| n.min(fit)).collect();

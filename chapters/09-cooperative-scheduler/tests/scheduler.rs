@@ -43,12 +43,11 @@ fn script(name: &'static str, naps: &[u64], log: &Rc<RefCell<Vec<String>>>) -> T
     })
 }
 
-/// CPU time this thread has used, from /proc/thread-self/schedstat
-/// (its first field, in nanoseconds).
+/// CPU time this thread has used so far (`getrusage(RUSAGE_THREAD)`).
 fn cpu_time() -> Duration {
-    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap();
-    let nanos: u64 = stat.split_whitespace().next().unwrap().parse().unwrap();
-    Duration::from_nanos(nanos)
+    ghetto_loop::sys::CpuTime::this_thread()
+        .expect("getrusage")
+        .total()
 }
 
 #[test]

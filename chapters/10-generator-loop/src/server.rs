@@ -22,14 +22,14 @@ use std::time::Duration;
 
 use ch08_generators::{Generator, GeneratorState, yield_from};
 use course::Timeline;
-use ghetto_loop::sys::{self, SelectorKind, Socket};
+use ghetto_loop::sys::{self, Interest, SelectorKind, Socket};
 
 use crate::event_loop::{Loop, Stats, Stopper};
 use crate::io::{Accept, Recv, SendAll, accept, recv, sendall};
 use crate::task::{Call, Task};
 
 /// The most one `recv` reads.
-pub const RECV_SIZE: usize = 4096;
+pub const RECV_SIZE: usize = 16 * 1024;
 
 /// Binds `addr`, prints `listening on ADDR`, and serves until killed, on the
 /// selector `GHETTO_SELECTOR` names (epoll by default).
@@ -58,7 +58,9 @@ pub struct Background {
     pub addr: SocketAddr,
     /// The selector it runs on.
     pub selector: &'static str,
+    /// Ends the loop's `run` from this side.
     stopper: Stopper,
+    /// The thread that runs the loop; it returns the loop's counters.
     thread: JoinHandle<io::Result<Stats>>,
 }
 
@@ -192,7 +194,7 @@ impl Generator for Server {
                     // this loop without yielding would starve every client.
                     return GeneratorState::Yielded(Call::Wait(
                         self.listener.clone(),
-                        ghetto_loop::sys::Interest::READABLE,
+                        Interest::READABLE,
                     ));
                 }
             }

@@ -62,8 +62,5 @@ pub use poll::Poll;
 pub use select::{FD_SETSIZE, Select};
 pub use selector::{Event, Interest, Selector, Token};
 pub use socket::{Shutdown, Socket};
-/// The name chapters 04-06 use for [`raise_open_files_limit`]: servers of
-/// more than a thousand clients call it first.
-pub use usage::raise_open_files_limit as raise_fd_limit;
-pub use usage::{CpuTime, is_out_of_resources, raise_open_files_limit, stack_limit};
+pub use usage::{CpuTime, is_out_of_resources, raise_fd_limit, stack_limit};
 pub use waker::Waker;

@@ -107,23 +107,30 @@ pub fn stack_limit() -> io::Result<Option<u64>> {
 /// at start-up (the Go runtime does this for every program).
 ///
 /// ```
-/// let limit = ghetto_loop::sys::raise_open_files_limit()?;
+/// let limit = ghetto_loop::sys::raise_fd_limit()?;
 /// assert!(limit >= 64);
 /// # Ok::<(), std::io::Error>(())
 /// ```
-pub fn raise_open_files_limit() -> io::Result<u64> {
+pub fn raise_fd_limit() -> io::Result<u64> {
     let (soft, hard) = open_files_limit()?;
     if soft == hard {
         // Already as high as we may go (or both unlimited).
         return Ok(soft.unwrap_or(u64::MAX));
     }
+    // An "unlimited" hard limit does not make an unlimited soft one: Linux
+    // refuses a soft limit on open files above fs.nr_open (EPERM), so that
+    // is the ceiling then.
+    let target = match hard {
+        Some(hard) => hard,
+        None => nr_open()?,
+    };
     let raised = libc::rlimit {
-        rlim_cur: hard.unwrap_or(libc::RLIM_INFINITY),
+        rlim_cur: target,
         rlim_max: hard.unwrap_or(libc::RLIM_INFINITY),
     };
     // SAFETY: `raised` is a readable rlimit; setrlimit only reads it.
     crate::syscall!(setrlimit(libc::RLIMIT_NOFILE, &raised))?;
-    Ok(hard.unwrap_or(u64::MAX))
+    Ok(target)
 }
 
 /// Whether `e` says a limit was hit: out of fds for this process (`EMFILE`)
@@ -145,6 +152,17 @@ pub fn is_out_of_resources(e: &io::Error) -> bool {
         e.raw_os_error(),
         Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
     )
+}
+
+/// The kernel's ceiling on any process's open files (`fs.nr_open`).
+fn nr_open() -> io::Result<u64> {
+    let text = std::fs::read_to_string("/proc/sys/fs/nr_open")?;
+    text.trim().parse().map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("/proc/sys/fs/nr_open holds {text:?}, not a number"),
+        )
+    })
 }
 
 /// The soft and hard limit on open files; `None` is "unlimited".
@@ -204,7 +222,7 @@ mod tests {
     #[test]
     fn limits_are_readable_and_the_fd_limit_only_goes_up() -> io::Result<()> {
         let (soft_before, _) = open_files_limit()?;
-        let raised = raise_open_files_limit()?;
+        let raised = raise_fd_limit()?;
         let (soft_after, hard) = open_files_limit()?;
         assert_eq!(soft_after, hard);
         assert_eq!(raised, soft_after.unwrap_or(u64::MAX));
