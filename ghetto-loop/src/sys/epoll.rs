@@ -37,7 +37,7 @@ use std::time::Duration;
 
 use super::registration::{already_registered, check_token, not_registered};
 use super::selector::{Event, Interest, Selector, Token};
-use super::timeout::{Deadline, millis_rounded_up};
+use super::timeout::{millis_rounded_up, wait_with_retries};
 use super::waker::Waker;
 
 /// The most events one [`Epoll::wait`] returns.
@@ -223,28 +223,16 @@ impl Selector for Epoll {
 
     fn wait(&mut self, events: &mut Vec<Event>, timeout: Option<Duration>) -> io::Result<()> {
         events.clear();
-        let deadline = Deadline::after(timeout);
-        let ready = loop {
+        let ready = wait_with_retries(timeout, |left| {
             // SAFETY: `ready` holds READY_CAPACITY initialised epoll_events
             // and we pass that length, so the kernel writes inside it.
-            let res = syscall!(epoll_wait(
+            syscall!(epoll_wait(
                 self.epfd.as_raw_fd(),
                 self.ready.as_mut_ptr(),
                 self.ready.len() as libc::c_int,
-                millis_rounded_up(deadline.remaining())
-            ));
-            match res {
-                // Nothing ready and time left: the wait was capped at
-                // LONGEST_SINGLE_WAIT, or the kernel's timer fired a hair
-                // before our clock's deadline. Wait for the rest.
-                Ok(0) if !deadline.has_passed() => continue,
-                Ok(n) => break n as usize,
-                // A signal handler ran while we slept. Not our business:
-                // wait again, for the time that is left.
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            }
-        };
+                millis_rounded_up(left)
+            ))
+        })?;
         for raw in &self.ready[..ready] {
             // epoll_event is packed on x86-64: copy the fields out by value.
             let (flags, data) = (raw.events, raw.u64);

@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use super::registration::{already_registered, check_token, not_registered};
 use super::selector::{Event, Interest, Selector, Token};
-use super::timeout::{Deadline, millis_rounded_up};
+use super::timeout::{millis_rounded_up, wait_with_retries};
 use super::waker::Waker;
 
 /// A `poll(2)` selector: the backend of chapter 05.
@@ -162,27 +162,15 @@ impl Selector for Poll {
 
     fn wait(&mut self, events: &mut Vec<Event>, timeout: Option<Duration>) -> io::Result<()> {
         events.clear();
-        let deadline = Deadline::after(timeout);
-        let ready = loop {
+        let ready = wait_with_retries(timeout, |left| {
             // SAFETY: `fds` is a valid array of `fds.len()` pollfds; the
             // kernel reads `fd`/`events` and writes `revents`, nothing else.
-            let res = syscall!(poll(
+            syscall!(poll(
                 self.fds.as_mut_ptr(),
                 self.fds.len() as libc::nfds_t,
-                millis_rounded_up(deadline.remaining())
-            ));
-            match res {
-                // Nothing ready and time left: the wait was capped at
-                // LONGEST_SINGLE_WAIT, or the kernel's timer fired a hair
-                // before our clock's deadline. Wait for the rest.
-                Ok(0) if !deadline.has_passed() => continue,
-                Ok(n) => break n as usize,
-                // A signal handler ran while we slept: wait again, for the
-                // time that is left.
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            }
-        };
+                millis_rounded_up(left)
+            ))
+        })?;
         // poll says how many entries have news, not which: find them by
         // walking the array. This walk, like the kernel's, is O(fds watched).
         let mut left = ready;

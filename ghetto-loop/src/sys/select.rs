@@ -32,7 +32,7 @@ use std::time::Duration;
 
 use super::registration::{already_registered, check_token, not_registered};
 use super::selector::{Event, Interest, Selector, Token};
-use super::timeout::{Deadline, timeval_rounded_up};
+use super::timeout::{timeval_rounded_up, wait_with_retries};
 use super::waker::Waker;
 
 /// The number of bits in an `fd_set`: `select` can watch fds `0..FD_SETSIZE`.
@@ -163,15 +163,16 @@ impl Selector for Select {
 
     fn wait(&mut self, events: &mut Vec<Event>, timeout: Option<Duration>) -> io::Result<()> {
         events.clear();
-        let deadline = Deadline::after(timeout);
         // The waker is always registered, so there is a highest fd.
         let highest = self.registered.keys().next_back().copied().unwrap_or(0);
-        let (read_set, write_set) = loop {
+        let mut read_set = empty_set();
+        let mut write_set = empty_set();
+        let answer = wait_with_retries(timeout, |left| {
             // select overwrites the sets with its answer (and leaves them
             // undefined after EINTR), so they are rebuilt before every call:
             // one FD_SET per registered fd, every turn.
-            let mut read_set = empty_set();
-            let mut write_set = empty_set();
+            read_set = empty_set();
+            write_set = empty_set();
             for (&fd, reg) in &self.registered {
                 debug_assert!((fd as usize) < FD_SETSIZE);
                 if reg.interest.is_readable() {
@@ -186,38 +187,30 @@ impl Selector for Select {
             }
             // Microseconds, rounded up; a null pointer waits forever. Linux
             // writes the time left into it, so it too is made fresh each call.
-            let mut tv = deadline.remaining().map(timeval_rounded_up);
+            let mut tv = left.map(timeval_rounded_up);
             let tv_ptr = tv
                 .as_mut()
                 .map_or(ptr::null_mut(), |tv| tv as *mut libc::timeval);
             // SAFETY: both sets and `tv` are valid for reads and writes for
             // the duration of the call; the kernel looks only at fds below
             // `highest + 1` <= FD_SETSIZE, all inside the sets.
-            let res = syscall!(select(
+            syscall!(select(
                 highest + 1,
                 &mut read_set,
                 &mut write_set,
                 ptr::null_mut(),
                 tv_ptr
-            ));
-            match res {
-                // Nothing ready and time left: the wait was capped at
-                // LONGEST_SINGLE_WAIT, or the kernel's timer fired a hair
-                // before our clock's deadline. Wait for the rest.
-                Ok(0) if !deadline.has_passed() => continue,
-                Ok(_) => break (read_set, write_set),
-                // A signal handler ran while we slept: wait again, for the
-                // time that is left.
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) if e.raw_os_error() == Some(libc::EBADF) => {
-                    return Err(io::Error::new(
-                        io::ErrorKind::InvalidInput,
-                        "select: a registered fd is not open; deregister fds before closing them",
-                    ));
-                }
-                Err(e) => return Err(e),
+            ))
+        });
+        if let Err(e) = answer {
+            if e.raw_os_error() == Some(libc::EBADF) {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "select: a registered fd is not open; deregister fds before closing them",
+                ));
             }
-        };
+            return Err(e);
+        }
         // The answer is in the bits: test each registered fd's, in fd order.
         for (&fd, reg) in &self.registered {
             // SAFETY: fd < FD_SETSIZE, as above.

@@ -11,6 +11,7 @@
 //!   loops on it spins a core at 100 %. So a timeout is rounded **up** to the
 //!   backend's unit.
 
+use std::io;
 use std::time::{Duration, Instant};
 
 /// The longest a single system call is asked to wait: `i32::MAX`
@@ -46,6 +47,32 @@ impl Deadline {
     /// Whether the deadline has passed (never, for a wait without one).
     pub(crate) fn has_passed(&self) -> bool {
         self.at.is_some_and(|at| Instant::now() >= at)
+    }
+}
+
+/// Runs one backend's wait system call until it has an answer, and returns
+/// how many fds it reported.
+///
+/// `wait_once` gets the time left (`None`: forever) and makes the call once.
+/// This loop is the part every backend shares:
+///
+/// * `EINTR`: a signal handler ran while we slept. Not our business: wait
+///   again, for the time that is left, so callers never see `Interrupted`.
+/// * `0` with time left: the call was capped at [`LONGEST_SINGLE_WAIT`], or
+///   the kernel's timer fired a hair before our clock's deadline. Wait for
+///   the rest, so a wait never ends early without an event.
+pub(crate) fn wait_with_retries(
+    timeout: Option<Duration>,
+    mut wait_once: impl FnMut(Option<Duration>) -> io::Result<libc::c_int>,
+) -> io::Result<usize> {
+    let deadline = Deadline::after(timeout);
+    loop {
+        match wait_once(deadline.remaining()) {
+            Ok(0) if !deadline.has_passed() => continue,
+            Ok(n) => return Ok(n as usize),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
     }
 }
 
