@@ -17,6 +17,9 @@ fn main() {
     decks.sort();
     let mut code = String::new();
     for deck in decks {
+        // The directory line above notices decks being added or removed;
+        // this one notices a deck being edited.
+        println!("cargo::rerun-if-changed={}", deck.display());
         let stem = deck
             .file_stem()
             .unwrap()

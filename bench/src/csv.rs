@@ -28,8 +28,8 @@ pub const COLUMNS: [&str; 22] = [
     "threads",
     "established",
     "wait_ns_median",
-    "wait_ns_min",
-    "wait_ns_max",
+    "wait_ns_p25",
+    "wait_ns_p75",
     "failures",
     "note",
 ];
@@ -102,8 +102,8 @@ pub fn render(r: &Results) -> String {
         );
         if let Outcome::Done(s) = &wait.outcome {
             row.set("wait_ns_median", format!("{:.1}", s.median));
-            row.set("wait_ns_min", format!("{:.1}", s.min));
-            row.set("wait_ns_max", format!("{:.1}", s.max));
+            row.set("wait_ns_p25", format!("{:.1}", s.low));
+            row.set("wait_ns_p75", format!("{:.1}", s.high));
         }
         row.write(&mut csv);
     }

@@ -42,6 +42,7 @@ fn main() -> ExitCode {
 fn serve(name: &str, addr: std::net::SocketAddr, cpu: Option<usize>) -> anyhow::Result<()> {
     let server = servers::find(name)
         .ok_or_else(|| anyhow!("no server called {name:?} (try `bench list`)"))?;
+    //bench::server_process::die_with_parent().context("cannot tie the server to the harness")?;
     if let Some(cpu) = cpu {
         // Before the server starts any thread, so that they all inherit it.
         bench::pin::pin_current_thread(cpu).with_context(|| format!("cannot pin to CPU {cpu}"))?;
@@ -52,10 +53,15 @@ fn serve(name: &str, addr: std::net::SocketAddr, cpu: Option<usize>) -> anyhow::
 
 fn run(suite: &bench::suite::Suite, out: &std::path::Path, args: &[String]) -> anyhow::Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    let command = if args.is_empty() {
-        "cargo run --release -p bench".to_owned()
-    } else {
-        format!("cargo run --release -p bench -- {}", args.join(" "))
+    let mut cargo = "cargo run --release -p bench".to_owned();
+    if !args.is_empty() {
+        cargo = format!("{cargo} -- {}", args.join(" "));
+    }
+    // Name the make target when that is what ran, as the README says it.
+    let command = match args.join(" ").as_str() {
+        "--suite default" => format!("`make bench` (`{cargo}`)"),
+        "--suite quick" => format!("`make bench-quick` (`{cargo}`)"),
+        _ => format!("`{cargo}`"),
     };
     let results = harness::run(suite, out, command)?;
     bench::write_outputs(&results, out)?;

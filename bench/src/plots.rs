@@ -147,7 +147,7 @@ pub fn selector_wait(r: &Results) -> Figure {
         note: "wait(timeout 0) with none of the fds ready: select and poll scan them all, epoll does not".to_owned(),
         columns: 1,
         panels: vec![Panel {
-            title: "time per wait (median over batches, bars min to max)".to_owned(),
+            title: "time per wait: median of the batches, bars over their middle half".to_owned(),
             x: connections_axis("registered idle fds"),
             y: Axis {
                 label: "time per wait (log scale)".to_owned(),
@@ -166,8 +166,8 @@ const MIB: f64 = 1024.0 * 1024.0;
 fn scaled(s: Spread, unit: f64) -> Spread {
     Spread {
         median: s.median / unit,
-        min: s.min / unit,
-        max: s.max / unit,
+        low: s.low / unit,
+        high: s.high / unit,
     }
 }
 
@@ -175,8 +175,8 @@ fn point(x: usize, s: Spread) -> Point {
     Point {
         x: x as f64,
         y: s.median,
-        low: s.min,
-        high: s.max,
+        low: s.low,
+        high: s.high,
     }
 }
 

@@ -35,7 +35,7 @@ fn header(md: &mut String, r: &Results) {
     let _ = writeln!(md, "# C10K benchmark: the course's servers against tokio\n");
     let _ = writeln!(
         md,
-        "Measured with `{}` on {}, in {} (minutes:seconds).\n",
+        "Measured with {} on {}, in {} (minutes:seconds).\n",
         r.command,
         utc(r.started),
         minutes(r.elapsed)
@@ -67,13 +67,16 @@ fn header(md: &mut String, r: &Results) {
         "| load average (1, 5, 15 min) | {} before, {} after |",
         r.load_before, r.load_after
     );
-    if let Some(noise) = r.echo_noise() {
-        let _ = writeln!(
-            md,
-            "| other processes on the pinned CPUs | {} of a CPU in the median echo run, {} in the worst |",
-            percent(Some(noise.median)),
-            percent(Some(noise.max))
-        );
+    for (pinning, _) in &r.placements {
+        if let Some(noise) = r.echo_noise(*pinning) {
+            let _ = writeln!(
+                md,
+                "| other processes on the CPUs of `{}` echo runs | {} of a CPU in the median run, {} in the worst |",
+                pinning.name(),
+                percent(Some(noise.median)),
+                percent(Some(noise.high))
+            );
+        }
     }
     let _ = writeln!(md);
 }
@@ -89,12 +92,12 @@ fn method(md: &mut String, r: &Results) {
     let _ = writeln!(
         md,
         "* **Echo.** Each of N connections sends a {}-byte message, waits for the whole echo, checks \
-         it byte for byte and sends the next one (a closed loop). {} ms of warm-up are not counted; \
-         then every round trip that completes within the next {} ms is. Latency is one round trip, \
+         it byte for byte and sends the next one (a closed loop). {} of warm-up are not counted; \
+         then every round trip that completes within the next {} is. Latency is one round trip, \
          from the write to the last byte read.",
         s.message,
-        s.warmup.as_millis(),
-        s.measure.as_millis()
+        nanos(s.warmup.as_nanos() as f64),
+        nanos(s.measure.as_nanos() as f64)
     );
     let _ = writeln!(
         md,
@@ -132,7 +135,8 @@ fn method(md: &mut String, r: &Results) {
     let _ = writeln!(
         md,
         "* **Selector wait.** One `wait` with a zero timeout on a fresh selector with N registered \
-         fds, none of them ready ({} batches of {} waits; the figure is time per wait).\n",
+         fds, none of them ready: {} batches of {} waits, and the table shows the median time \
+         per wait with the middle half of the batches (25th to 75th percentile) in parentheses.\n",
         s.wait_batches, s.waits_per_batch
     );
 }
@@ -286,12 +290,17 @@ fn selector_waits(md: &mut String, r: &Results) {
     let _ = writeln!(md);
 }
 
-/// `median (min–max)`, or just the median when there is no spread (one run).
+/// `median (low–high)`, or just the median when there is no spread (one run).
 fn spread(s: Spread, format: fn(f64) -> String) -> String {
-    if s.min == s.max {
+    if s.low == s.high {
         format(s.median)
     } else {
-        format!("{} ({}–{})", format(s.median), format(s.min), format(s.max))
+        format!(
+            "{} ({}–{})",
+            format(s.median),
+            format(s.low),
+            format(s.high)
+        )
     }
 }
 

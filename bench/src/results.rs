@@ -88,7 +88,7 @@ pub struct WaitRun {
 pub struct Results {
     /// What was asked for.
     pub suite: Suite,
-    /// The command line that produced it, for the report.
+    /// The command line that produced it, as Markdown (in backticks).
     pub command: String,
     /// Where it ran.
     pub machine: Machine,
@@ -202,14 +202,14 @@ impl Results {
             let load_cpu: Vec<f64> = done.iter().filter_map(|o| Some(o.cpu?.load)).collect();
             let others_cpu: Vec<f64> = done.iter().filter_map(|o| o.cpu?.others).collect();
             Some(EchoSummary {
-                rate: Spread::of(&rates)?,
-                p50: Spread::of(&latency(|l| l.p50)).map(|s| s.median),
-                p99: Spread::of(&latency(|l| l.p99)),
-                p999: Spread::of(&latency(|l| l.p999)).map(|s| s.median),
+                rate: Spread::range(&rates)?,
+                p50: Spread::range(&latency(|l| l.p50)).map(|s| s.median),
+                p99: Spread::range(&latency(|l| l.p99)),
+                p999: Spread::range(&latency(|l| l.p999)).map(|s| s.median),
                 failures,
-                server_cpu: Spread::of(&server_cpu).map(|s| s.median),
-                load_cpu: Spread::of(&load_cpu).map(|s| s.median),
-                others_cpu: Spread::of(&others_cpu).map(|s| s.median),
+                server_cpu: Spread::range(&server_cpu).map(|s| s.median),
+                load_cpu: Spread::range(&load_cpu).map(|s| s.median),
+                others_cpu: Spread::range(&others_cpu).map(|s| s.median),
             })
         })
     }
@@ -230,27 +230,28 @@ impl Results {
                 failures.merge(&m.failures);
             }
             Some(MemorySummary {
-                rss: Spread::of(&rss)?,
-                per_connection: Spread::of(&per),
-                threads: Spread::of(&threads)?,
+                rss: Spread::range(&rss)?,
+                per_connection: Spread::range(&per),
+                threads: Spread::range(&threads)?,
                 established: done.iter().map(|m| m.established).min()?,
                 failures,
             })
         })
     }
 
-    /// How much CPU other processes took from the CPUs of the echo runs, in
-    /// shares of one CPU over the counted windows: the run's noise.
-    pub fn echo_noise(&self) -> Option<Spread> {
+    /// How much CPU other processes took from the CPUs of the echo runs in
+    /// `pinning`, in shares of one CPU over the counted windows: the noise.
+    pub fn echo_noise(&self, pinning: Pinning) -> Option<Spread> {
         let others: Vec<f64> = self
             .echo
             .iter()
+            .filter(|r| r.pinning == pinning)
             .filter_map(|r| match &r.outcome {
                 Outcome::Done(o) => o.cpu?.others,
                 _ => None,
             })
             .collect();
-        Spread::of(&others)
+        Spread::range(&others)
     }
 
     /// The selector-wait cell (`backend`, `fds`).
@@ -307,7 +308,7 @@ mod tests {
             Outcome::Done(4.0),
         ];
         match summarize(runs.iter(), |d: &[&f64]| {
-            Spread::of(&d.iter().map(|v| **v).collect::<Vec<_>>())
+            Spread::range(&d.iter().map(|v| **v).collect::<Vec<_>>())
         }) {
             Summary::Value { value, failed_runs } => {
                 assert_eq!(value.median, 3.0);

@@ -9,6 +9,9 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use anyhow::{Context, anyhow, bail};
+use nix::sys::prctl::set_pdeathsig;
+use nix::sys::signal::Signal;
+use nix::unistd::getppid;
 
 use crate::servers::Server;
 
@@ -121,6 +124,23 @@ impl Drop for ServerProcess {
     fn drop(&mut self) {
         self.kill_and_reap();
     }
+}
+
+/// The child side: asks the kernel to kill this process when the harness
+/// that started it dies, so that a harness killed mid-run (`SIGKILL`, a
+/// crash) leaves no server behind. Dropping a [`ServerProcess`] covers every
+/// other way the harness ends.
+pub fn die_with_parent() -> io::Result<()> {
+    let parent = getppid();
+    set_pdeathsig(Signal::SIGKILL)?;
+    // A parent that died before the line above sends no signal: we were
+    // handed to another parent already.
+    if getppid() != parent {
+        return Err(io::Error::other(
+            "the harness exited before the server started",
+        ));
+    }
+    Ok(())
 }
 
 /// Reads the `listening on ADDR` line from the server's stdout, then keeps

@@ -1,40 +1,63 @@
 //! Medians, spreads and percentiles: the few statistics the report needs.
 
-/// The median and the range of a handful of repeated measurements.
+/// A median and the range around it that a table or an error bar shows.
 ///
-/// The report shows `median (min–max)`: with three to five runs per cell on a
-/// noisy machine, the range is the honest spread; a standard deviation of
-/// three numbers would pretend to more than we know.
+/// For a handful of repeated runs (three to five on a noisy machine) the
+/// honest spread is the whole range, min to max ([`Spread::range`]): a
+/// standard deviation of three numbers would pretend to more than we know.
+/// For many samples of the same thing (40 batches of selector waits) the
+/// middle half ([`Spread::middle_half`]) says more, because one preemption
+/// in one batch would otherwise set the bar.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Spread {
     /// The middle value (the mean of the two middle ones for an even count).
     pub median: f64,
-    /// The smallest value.
-    pub min: f64,
-    /// The largest value.
-    pub max: f64,
+    /// The bottom of the range.
+    pub low: f64,
+    /// The top of the range.
+    pub high: f64,
 }
 
 impl Spread {
-    /// The spread of `values`, or `None` if there are none (or any is NaN).
-    pub fn of(values: &[f64]) -> Option<Spread> {
-        if values.is_empty() || values.iter().any(|v| v.is_nan()) {
-            return None;
-        }
-        let mut sorted = values.to_vec();
-        sorted.sort_by(f64::total_cmp);
-        let mid = sorted.len() / 2;
-        let median = if sorted.len() % 2 == 1 {
-            sorted[mid]
-        } else {
-            (sorted[mid - 1] + sorted[mid]) / 2.0
-        };
+    /// The median and the full range (min to max) of `values`; `None` if
+    /// there are none or any is NaN.
+    pub fn range(values: &[f64]) -> Option<Spread> {
+        let sorted = sorted(values)?;
         Some(Spread {
-            median,
-            min: sorted[0],
-            max: sorted[sorted.len() - 1],
+            median: quantile(&sorted, 0.5),
+            low: sorted[0],
+            high: sorted[sorted.len() - 1],
         })
     }
+
+    /// The median and the middle half (25th to 75th percentile) of
+    /// `values`; `None` if there are none or any is NaN.
+    pub fn middle_half(values: &[f64]) -> Option<Spread> {
+        let sorted = sorted(values)?;
+        Some(Spread {
+            median: quantile(&sorted, 0.5),
+            low: quantile(&sorted, 0.25),
+            high: quantile(&sorted, 0.75),
+        })
+    }
+}
+
+fn sorted(values: &[f64]) -> Option<Vec<f64>> {
+    if values.is_empty() || values.iter().any(|v| v.is_nan()) {
+        return None;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    Some(sorted)
+}
+
+/// The `q` quantile (0..=1) of sorted values, interpolating between the two
+/// nearest (so the median of an even count is the mean of the middle two).
+fn quantile(sorted: &[f64], q: f64) -> f64 {
+    let position = q * (sorted.len() - 1) as f64;
+    let (below, above) = (position.floor() as usize, position.ceil() as usize);
+    let weight = position - below as f64;
+    sorted[below] * (1.0 - weight) + sorted[above] * weight
 }
 
 /// The `p`-th percentile (0 < p <= 100) of `sorted`, by the nearest-rank
@@ -59,12 +82,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn spread_is_median_and_range() {
-        let s = Spread::of(&[3.0, 1.0, 2.0]).unwrap();
-        assert_eq!((s.median, s.min, s.max), (2.0, 1.0, 3.0));
-        assert_eq!(Spread::of(&[4.0, 1.0, 2.0, 3.0]).unwrap().median, 2.5);
-        assert_eq!(Spread::of(&[]), None);
-        assert_eq!(Spread::of(&[1.0, f64::NAN]), None);
+    fn range_is_median_and_extremes() {
+        let s = Spread::range(&[3.0, 1.0, 2.0]).unwrap();
+        assert_eq!((s.median, s.low, s.high), (2.0, 1.0, 3.0));
+        assert_eq!(Spread::range(&[4.0, 1.0, 2.0, 3.0]).unwrap().median, 2.5);
+        assert_eq!(Spread::range(&[]), None);
+        assert_eq!(Spread::range(&[1.0, f64::NAN]), None);
+    }
+
+    #[test]
+    fn middle_half_ignores_the_outliers() {
+        let mut values: Vec<f64> = (1..=9).map(f64::from).collect();
+        values.push(1000.0);
+        let s = Spread::middle_half(&values).unwrap();
+        assert_eq!(s.median, 5.5);
+        assert_eq!((s.low, s.high), (3.25, 7.75));
+        assert_eq!(Spread::middle_half(&[7.0]).unwrap().high, 7.0);
     }
 
     #[test]

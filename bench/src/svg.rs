@@ -95,6 +95,10 @@ const BOTTOM: f64 = 50.0;
 const HEADER: f64 = 58.0;
 const LEGEND_ROW: f64 = 22.0;
 const LEGEND_ITEM: f64 = 190.0;
+/// Pixels between the frame and the first and last x values.
+const INSET: f64 = 14.0;
+/// Pixels between neighbouring lines' markers at the same x.
+const DODGE: f64 = 2.5;
 
 impl Figure {
     /// The SVG document.
@@ -190,7 +194,9 @@ impl Panel {
             );
             return;
         };
-        let to_x = |v: f64| plot_left + x_range.fraction(v) * plot_width;
+        // Inset the data from the frame so that markers at the ends of the
+        // range (and their dodged neighbours) stay inside it.
+        let to_x = |v: f64| plot_left + INSET + x_range.fraction(v) * (plot_width - 2.0 * INSET);
         let to_y = |v: f64| plot_top + (1.0 - y_range.fraction(v)) * plot_height;
 
         // Grid and tick labels.
@@ -251,8 +257,14 @@ impl Panel {
         );
 
         // Lines, error bars, markers.
-        for line in &self.lines {
+        // Lines that meet at the same x (every server at 1,000 connections)
+        // would hide each other's markers and error bars: shift each line a
+        // few pixels sideways, the way grouped bar charts dodge their bars.
+        let count = self.lines.len() as f64;
+        for (i, line) in self.lines.iter().enumerate() {
             let colour = colour(line.series);
+            let dodge = (i as f64 - (count - 1.0) / 2.0) * DODGE;
+            let to_x = |v: f64| to_x(v) + dodge;
             let mut points: Vec<Point> = line
                 .points
                 .iter()

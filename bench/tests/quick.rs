@@ -76,7 +76,7 @@ fn the_quick_suite_writes_a_complete_report() {
                 row.numbers(&["rss_before_bytes", "rss_bytes", "threads", "established"])
             }
             ("selector-wait", "ok") => {
-                row.numbers(&["wait_ns_median", "wait_ns_min", "wait_ns_max"])
+                row.numbers(&["wait_ns_median", "wait_ns_p25", "wait_ns_p75"])
             }
             (_, "failed" | "n/a") => {
                 assert!(!row.get("note").is_empty(), "no reason given: {row:?}")

@@ -22,10 +22,12 @@
 //! * **A client that never reads**: what the room sends it piles up in its
 //!   transport's buffer until the high-water mark, and the transport calls
 //!   `pause_writing`. From then on the room skips that member (counting what
-//!   it missed) instead of buffering without bound. If it reads again
-//!   (`resume_writing`), it is told how many messages it missed; if it is
-//!   still paused after the grace period, it is disconnected and the room
-//!   is told why. The others chat on throughout.
+//!   it missed) instead of buffering without bound, and stops reading what
+//!   it sends (`pause_reading`): a client that does not read its replies
+//!   cannot make the server produce more of them. If it reads again
+//!   (`resume_writing`), it is read again and told how many messages it
+//!   missed; if it is still paused after the grace period, it is
+//!   disconnected and the room is told why. The others chat on throughout.
 //! * **A client that vanishes mid-line** (closes or resets its connection):
 //!   its unfinished line is dropped, and the room is told it left.
 
@@ -316,6 +318,8 @@ impl Protocol for ChatProtocol {
             return;
         };
         member.paused = true;
+        // Its requests wait in the kernel until it reads our answers.
+        member.transport.pause_reading();
         let (room_rc, id) = (self.room.clone(), self.id);
         member.grace_timer = Some(
             self.lp
@@ -336,6 +340,7 @@ impl Protocol for ChatProtocol {
                 return;
             };
             member.paused = false;
+            member.transport.resume_reading();
             if let Some(timer) = member.grace_timer.take() {
                 timer.cancel();
             }
@@ -423,8 +428,20 @@ impl ChatProtocol {
         self.reply(&format!("! {why}; it was not sent\n"));
     }
 
-    /// To this member alone.
+    /// To this member alone; skipped (and counted) while it is paused, like
+    /// a broadcast.
     fn reply(&self, message: &str) {
+        {
+            let mut room = self.room.borrow_mut();
+            let room = &mut *room;
+            if let Some(member) = room.members.get_mut(&self.id) {
+                if member.paused {
+                    member.missed += 1;
+                    room.stats.skipped += 1;
+                    return;
+                }
+            }
+        }
         if let Some(t) = &self.transport {
             t.write(message.as_bytes());
         }

@@ -14,6 +14,8 @@
 
 use std::time::Duration;
 
+use super::loop_handle::{Inner, LoopHandle};
+
 /// The environment variable that turns debug mode on for every new loop.
 pub const DEBUG_ENV: &str = "GHETTO_DEBUG";
 
@@ -26,4 +28,37 @@ pub const DEFAULT_SLOW_CALLBACK: Duration = Duration::from_millis(100);
 /// `0`, `false` or `no`.
 pub(crate) fn debug_from_env() -> bool {
     std::env::var(DEBUG_ENV).is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false" | "no"))
+}
+
+impl LoopHandle {
+    /// Turns debug mode on or off; a new loop starts with it on when
+    /// `GHETTO_DEBUG=1`. In debug mode, every callback is timed, and one that
+    /// runs longer than [`slow_callback_duration`](LoopHandle::slow_callback_duration)
+    /// is reported with where it was scheduled.
+    pub fn set_debug(&self, on: bool) {
+        self.inner.debug.set(on);
+    }
+
+    /// Whether debug mode is on.
+    pub fn debug(&self) -> bool {
+        self.inner.debug.get()
+    }
+
+    /// In debug mode, report callbacks that run at least this long
+    /// (default 100 ms).
+    pub fn set_slow_callback_duration(&self, threshold: Duration) {
+        self.inner.slow_callback.set(threshold);
+    }
+
+    /// The slow-callback threshold.
+    pub fn slow_callback_duration(&self) -> Duration {
+        self.inner.slow_callback.get()
+    }
+}
+
+impl Inner {
+    /// The slow-callback threshold if debug mode is on.
+    pub(super) fn slow_threshold(&self) -> Option<Duration> {
+        self.debug.get().then(|| self.slow_callback.get())
+    }
 }

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd};
-use std::panic::{self, AssertUnwindSafe, Location};
+use std::panic::Location;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -250,100 +250,7 @@ impl LoopHandle {
         self.inner.selector_name
     }
 
-    /// Turns debug mode on or off; a new loop starts with it on when
-    /// `GHETTO_DEBUG=1`. In debug mode, every callback is timed, and one that
-    /// runs longer than [`slow_callback_duration`](LoopHandle::slow_callback_duration)
-    /// is reported with where it was scheduled.
-    pub fn set_debug(&self, on: bool) {
-        self.inner.debug.set(on);
-    }
-
-    /// Whether debug mode is on.
-    pub fn debug(&self) -> bool {
-        self.inner.debug.get()
-    }
-
-    /// In debug mode, report callbacks that run at least this long
-    /// (default 100 ms).
-    pub fn set_slow_callback_duration(&self, threshold: Duration) {
-        self.inner.slow_callback.set(threshold);
-    }
-
-    /// The slow-callback threshold.
-    pub fn slow_callback_duration(&self) -> Duration {
-        self.inner.slow_callback.get()
-    }
-
-    /// Sends every [`Report`] to `handler` instead of stderr.
-    pub fn set_report_handler(&self, handler: impl FnMut(&Report) + 'static) {
-        // The old handler is dropped after the new one is in place.
-        drop(self.inner.report_handler.replace(Some(Box::new(handler))));
-    }
-
-    /// Reports something that went wrong, to the report handler (stderr by
-    /// default): asyncio's `call_exception_handler`. Layers above the loop
-    /// (transports, servers) report the errors they handle this way.
-    pub fn report(&self, report: Report) {
-        let Some(mut handler) = self.inner.report_handler.take() else {
-            eprintln!("ghetto-loop: {report}");
-            return;
-        };
-        // A handler that panics must not take the loop down with it.
-        let outcome = panic::catch_unwind(AssertUnwindSafe(|| handler(&report)));
-        if outcome.is_err() {
-            eprintln!("ghetto-loop: the report handler panicked on: {report}");
-        }
-        // Put it back, unless the handler installed a new one meanwhile.
-        if let Some(newer) = self.inner.report_handler.replace(Some(handler)) {
-            drop(self.inner.report_handler.replace(Some(newer)));
-        }
-    }
-
-    /// Calls `observer` at the end of every pass with a record of it: the
-    /// timeout it chose and why, how long it waited, what it queued and ran.
-    /// Chapter 11's demo prints these.
-    pub fn on_pass(&self, observer: impl FnMut(&Pass) + 'static) {
-        drop(self.inner.pass_observer.replace(Some(Box::new(observer))));
-        self.inner.observed.set(true);
-    }
-
-    /// Counters and sizes, right now.
-    pub fn stats(&self) -> Stats {
-        let mut stats = self.inner.counters.get();
-        let state = self.inner.state.borrow();
-        stats.ready = state.ready.len();
-        stats.timers = state.timers.len();
-        stats.cancelled_timers = state.timers.cancelled();
-        (stats.readers, stats.writers) = state.io.counts();
-        stats
-    }
-
     // ---- crate-internal: for the layers above and for EventLoop ----
-
-    /// Runs `hook` when the loop closes, unless the key is passed to
-    /// [`cancel_on_close`](LoopHandle::cancel_on_close) first. On a closed
-    /// loop it runs at once.
-    ///
-    /// Why this exists: a transport and its protocol point at each other
-    /// (`Rc` both ways), and Rust has no garbage collector to find such a
-    /// cycle. A connection breaks it in `connection_lost`; a loop dropped
-    /// while connections are still open breaks it through this hook.
-    pub(crate) fn on_close(&self, hook: Box<dyn FnOnce()>) -> u64 {
-        if self.is_closed() {
-            hook();
-            return u64::MAX;
-        }
-        let key = self.inner.next_close_hook.get();
-        self.inner.next_close_hook.set(key + 1);
-        self.inner.close_hooks.borrow_mut().insert(key, hook);
-        key
-    }
-
-    /// Forgets a close hook (dropping it, outside any borrow).
-    pub(crate) fn cancel_on_close(&self, key: u64) {
-        let hook = self.inner.close_hooks.borrow_mut().remove(&key);
-        drop(hook);
-    }
 
     /// A loop over `selector`.
     pub(crate) fn new(selector: Box<dyn Selector>) -> LoopHandle {
@@ -469,44 +376,6 @@ impl LoopHandle {
         f(&mut stats);
         self.inner.counters.set(stats);
     }
-
-    /// Closes the loop: runs the close hooks, drops every callback, timer
-    /// and queued entry, and the selector (closing its fds). Idempotent.
-    pub(crate) fn close(&self) {
-        let inner = &self.inner;
-        if inner.closed.replace(true) {
-            return;
-        }
-        drop(inner.remote.close());
-        let hooks = std::mem::take(&mut *inner.close_hooks.borrow_mut());
-        for (_, hook) in hooks {
-            hook();
-        }
-        let (ready, timers, io, selector) = {
-            let mut state = inner.state.borrow_mut();
-            (
-                std::mem::take(&mut state.ready),
-                state.timers.take_all(),
-                state.io.take_all(),
-                state.selector.take(),
-            )
-        };
-        // Cancel rather than just drop: a handle the program still holds
-        // would otherwise keep its callback (and what it captured) alive.
-        for timer in timers {
-            timer.cancel();
-        }
-        for handle in io {
-            handle.cancel();
-        }
-        drop(ready);
-        drop(selector);
-        // A handler or observer that captured a LoopHandle would keep the
-        // loop alive through a cycle; later reports go to stderr.
-        drop(inner.pass_observer.take());
-        inner.observed.set(false);
-        drop(inner.report_handler.take());
-    }
 }
 
 /// While alive, the loop counts as running on this thread.
@@ -518,23 +387,6 @@ impl Drop for Running {
     fn drop(&mut self) {
         self.lp.inner.running.set(false);
         RUNNING.with(|running| running.borrow_mut().take());
-    }
-}
-
-impl Inner {
-    /// The slow-callback threshold if debug mode is on.
-    pub(super) fn slow_threshold(&self) -> Option<Duration> {
-        self.debug.get().then(|| self.slow_callback.get())
-    }
-
-    /// Calls the pass observer, if any, with `pass`.
-    pub(super) fn observe(&self, pass: &Pass) {
-        if let Some(mut observer) = self.pass_observer.take() {
-            observer(pass);
-            if let Some(newer) = self.pass_observer.replace(Some(observer)) {
-                drop(self.pass_observer.replace(Some(newer)));
-            }
-        }
     }
 }
 

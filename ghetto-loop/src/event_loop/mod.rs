@@ -87,6 +87,7 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+mod close;
 mod debug;
 mod handle;
 mod io;

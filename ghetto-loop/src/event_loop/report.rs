@@ -13,7 +13,10 @@ use std::any::Any;
 use std::fmt;
 use std::io;
 use std::panic::Location;
+use std::panic::{self, AssertUnwindSafe};
 use std::time::Duration;
+
+use super::loop_handle::{Inner, LoopHandle};
 
 /// Something the loop, or a layer above it, wants you to know.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,6 +150,64 @@ pub struct Stats {
     pub readers: usize,
     /// Fds with a writer.
     pub writers: usize,
+}
+
+impl LoopHandle {
+    /// Sends every [`Report`] to `handler` instead of stderr.
+    pub fn set_report_handler(&self, handler: impl FnMut(&Report) + 'static) {
+        // The old handler is dropped after the new one is in place.
+        drop(self.inner.report_handler.replace(Some(Box::new(handler))));
+    }
+
+    /// Reports something that went wrong, to the report handler (stderr by
+    /// default): asyncio's `call_exception_handler`. Layers above the loop
+    /// (transports, servers) report the errors they handle this way.
+    pub fn report(&self, report: Report) {
+        let Some(mut handler) = self.inner.report_handler.take() else {
+            eprintln!("ghetto-loop: {report}");
+            return;
+        };
+        // A handler that panics must not take the loop down with it.
+        let outcome = panic::catch_unwind(AssertUnwindSafe(|| handler(&report)));
+        if outcome.is_err() {
+            eprintln!("ghetto-loop: the report handler panicked on: {report}");
+        }
+        // Put it back, unless the handler installed a new one meanwhile.
+        if let Some(newer) = self.inner.report_handler.replace(Some(handler)) {
+            drop(self.inner.report_handler.replace(Some(newer)));
+        }
+    }
+
+    /// Calls `observer` at the end of every pass with a record of it: the
+    /// timeout it chose and why, how long it waited, what it queued and ran.
+    /// Chapter 11's demo prints these.
+    pub fn on_pass(&self, observer: impl FnMut(&Pass) + 'static) {
+        drop(self.inner.pass_observer.replace(Some(Box::new(observer))));
+        self.inner.observed.set(true);
+    }
+
+    /// Counters and sizes, right now.
+    pub fn stats(&self) -> Stats {
+        let mut stats = self.inner.counters.get();
+        let state = self.inner.state.borrow();
+        stats.ready = state.ready.len();
+        stats.timers = state.timers.len();
+        stats.cancelled_timers = state.timers.cancelled();
+        (stats.readers, stats.writers) = state.io.counts();
+        stats
+    }
+}
+
+impl Inner {
+    /// Calls the pass observer, if any, with `pass`.
+    pub(super) fn observe(&self, pass: &Pass) {
+        if let Some(mut observer) = self.pass_observer.take() {
+            observer(pass);
+            if let Some(newer) = self.pass_observer.replace(Some(observer)) {
+                drop(self.pass_observer.replace(Some(newer)));
+            }
+        }
+    }
 }
 
 /// The message of a panic payload: the `&str` or `String` given to

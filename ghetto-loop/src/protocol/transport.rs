@@ -261,8 +261,8 @@ impl Inner {
     fn call_protocol(&self, f: impl FnOnce(&mut dyn Protocol)) {
         {
             // Protocol methods are only called from loop callbacks, never
-            // from inside another protocol method, so this borrow succeeds;
-            // if it ever did not, skipping is safer than panicking.
+            // from inside another method of this protocol, so this borrow
+            // succeeds; if it ever did not, skipping is safer than panicking.
             let Ok(mut slot) = self.protocol.try_borrow_mut() else {
                 return;
             };
