@@ -2,79 +2,16 @@
 //! a client that never reads, a client that half-closes. (That they leave
 //! no fd behind is `no_leaks.rs`.)
 
+mod util;
+
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::thread::{self, JoinHandle};
+use std::net::Shutdown;
+use std::thread;
 use std::time::Duration;
 
-use ch05_poll::server::{EchoServer, MAX_PENDING, Stop};
-use course::testing::{open_fds, wait_until};
-use ghetto_loop::sys::{Poll, Socket};
-
-const PATIENCE: Duration = Duration::from_secs(10);
-
-/// A server on its own thread; stopped and joined on drop.
-struct Running {
-    addr: SocketAddr,
-    stop: Stop,
-    thread: Option<JoinHandle<io::Result<EchoServer>>>,
-}
-
-impl Running {
-    fn start() -> io::Result<Running> {
-        let listener = Socket::listen("127.0.0.1:0".parse().unwrap(), 64)?;
-        let server = EchoServer::new(Poll::new()?, listener)?;
-        let addr = server.local_addr()?;
-        let stop = server.stop_handle();
-        let thread = {
-            let stop = stop.clone();
-            thread::spawn(move || {
-                let mut server = server;
-                server.run_until_stopped(&stop, None)?;
-                Ok(server)
-            })
-        };
-        Ok(Running {
-            addr,
-            stop,
-            thread: Some(thread),
-        })
-    }
-
-    fn finish(mut self) -> EchoServer {
-        self.stop.stop().expect("wake");
-        let thread = self.thread.take().expect("not finished yet");
-        thread
-            .join()
-            .expect("the server thread does not panic")
-            .expect("the server runs without error")
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Some(thread) = self.thread.take() {
-            let _ = self.stop.stop();
-            let _ = thread.join();
-        }
-    }
-}
-
-fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
-    let stream = TcpStream::connect(addr)?;
-    stream.set_read_timeout(Some(PATIENCE))?;
-    stream.set_write_timeout(Some(PATIENCE))?;
-    Ok(stream)
-}
-
-fn round_trip(stream: &mut TcpStream, data: &[u8]) -> io::Result<()> {
-    stream.write_all(data)?;
-    let mut back = vec![0; data.len()];
-    stream.read_exact(&mut back)?;
-    assert_eq!(back, data);
-    Ok(())
-}
-
+use ch05_poll::server::MAX_PENDING;
+use course::testing::wait_until;
+use util::{PATIENCE, Running, connect, round_trip};
 #[test]
 fn a_large_stream_comes_back_whole_and_in_order() -> io::Result<()> {
     // 8 MiB is far more than the socket buffers hold: the server's writes
