@@ -114,11 +114,55 @@ impl EchoOutcome {
     pub fn rate(&self) -> f64 {
         self.round_trips as f64 / self.seconds
     }
+
+    /// The server's CPU time per round trip, in nanoseconds: what one echo
+    /// cost the server, whichever side was the bottleneck. `None` without a
+    /// round trip or a CPU reading.
+    pub fn server_cpu_per_round_trip(&self) -> Option<f64> {
+        let share = self.cpu?.server?;
+        (self.round_trips > 0).then(|| share * self.seconds * 1e9 / self.round_trips as f64)
+    }
 }
 
 /// Opens the connections, echoes for warm-up plus the counted window, and
 /// returns what was measured. Errors are only for the load itself (no
 /// runtime, no CPU to pin to); the server's failures are counted instead.
+///
+/// ```
+/// use std::io::{Read, Write};
+/// use std::time::Duration;
+/// use bench::load::{EchoLoad, run_echo};
+///
+/// // Any echo server will do: here a thread per connection, on std.
+/// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+/// let addr = listener.local_addr()?;
+/// std::thread::spawn(move || {
+///     for conn in listener.incoming().flatten() {
+///         std::thread::spawn(move || {
+///             let (mut conn, mut buf) = (conn, [0u8; 4096]);
+///             while let Ok(n @ 1..) = conn.read(&mut buf) {
+///                 if conn.write_all(&buf[..n]).is_err() {
+///                     return;
+///                 }
+///             }
+///         });
+///     }
+/// });
+///
+/// let outcome = run_echo(&EchoLoad {
+///     addr,
+///     connections: 2,
+///     message: 64,
+///     warmup: Duration::from_millis(10),
+///     measure: Duration::from_millis(100),
+///     cpu: bench::pin::allowed_cpus()?[0],
+///     watch: None,
+/// })?;
+/// assert_eq!(outcome.established, 2);
+/// assert_eq!(outcome.failures.total(), 0);
+/// println!("{:.0} round trips/s", outcome.rate());
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub fn run_echo(load: &EchoLoad) -> io::Result<EchoOutcome> {
     let load = load.clone();
     on_pinned_runtime(load.cpu, move || echo(load))
@@ -453,6 +497,7 @@ mod tests {
         assert_eq!(outcome.failures.total(), 0, "{}", outcome.failures);
         let latency = outcome.latency.unwrap();
         assert!(latency.p50 <= latency.p99 && latency.p99 <= latency.p999);
+        assert!(outcome.server_cpu_per_round_trip().is_some());
         let cpu = outcome.cpu.unwrap();
         assert!(cpu.load > 0.0 && cpu.server.is_some() && cpu.others.is_some());
     }

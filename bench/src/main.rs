@@ -42,7 +42,7 @@ fn main() -> ExitCode {
 fn serve(name: &str, addr: std::net::SocketAddr, cpu: Option<usize>) -> anyhow::Result<()> {
     let server = servers::find(name)
         .ok_or_else(|| anyhow!("no server called {name:?} (try `bench list`)"))?;
-    //bench::server_process::die_with_parent().context("cannot tie the server to the harness")?;
+    bench::server_process::die_with_parent().context("cannot tie the server to the harness")?;
     if let Some(cpu) = cpu {
         // Before the server starts any thread, so that they all inherit it.
         bench::pin::pin_current_thread(cpu).with_context(|| format!("cannot pin to CPU {cpu}"))?;

@@ -7,35 +7,32 @@ use crate::stats::Spread;
 use crate::svg::{Axis, Figure, Line, Panel, Point, Scale};
 use crate::units::{count, nanos};
 
-/// Round trips per second (top row) and p99 latency (bottom row) against
-/// connections, a column per pinning mode.
+/// Round trips per second (top row), p99 latency (middle row) and server
+/// CPU time per round trip (bottom row) against connections, a column per
+/// pinning mode.
 pub fn throughput(r: &Results) -> Figure {
-    let mut rate_panels = Vec::new();
-    let mut p99_panels = Vec::new();
+    let mut rows: [Vec<Panel>; 3] = Default::default();
     for (pinning, place) in &r.placements {
-        let mut rates = Vec::new();
-        let mut p99s = Vec::new();
+        let mut lines: [Vec<Line>; 3] = Default::default();
         for (series, server) in r.suite.servers.iter().enumerate() {
-            let mut rate = Vec::new();
-            let mut p99 = Vec::new();
+            let mut points: [Vec<Point>; 3] = Default::default();
             for &n in &r.suite.echo_connections {
                 if let Summary::Value { value, .. } = r.echo_summary(server.name, *pinning, n) {
-                    rate.push(point(n, value.rate));
+                    points[0].push(point(n, value.rate));
                     if let Some(s) = value.p99 {
-                        p99.push(point(n, s));
+                        points[1].push(point(n, s));
+                    }
+                    if let Some(s) = value.server_cpu_per_round_trip {
+                        points[2].push(point(n, s));
                     }
                 }
             }
-            rates.push(Line {
-                series,
-                points: rate,
-            });
-            p99s.push(Line {
-                series,
-                points: p99,
-            });
+            for (row, points) in lines.iter_mut().zip(points) {
+                row.push(Line { series, points });
+            }
         }
-        rate_panels.push(Panel {
+        let [rates, p99s, cpus] = lines;
+        rows[0].push(Panel {
             title: format!("{}: {place}", pinning.name()),
             x: connections_axis("concurrent connections"),
             y: Axis {
@@ -45,7 +42,7 @@ pub fn throughput(r: &Results) -> Figure {
             },
             lines: rates,
         });
-        p99_panels.push(Panel {
+        rows[1].push(Panel {
             title: format!("{}: p99 latency", pinning.name()),
             x: connections_axis("concurrent connections"),
             y: Axis {
@@ -55,70 +52,74 @@ pub fn throughput(r: &Results) -> Figure {
             },
             lines: p99s,
         });
+        rows[2].push(Panel {
+            title: format!("{}: server CPU per round trip", pinning.name()),
+            x: connections_axis("concurrent connections"),
+            y: Axis {
+                label: "server CPU time (log scale)".to_owned(),
+                scale: Scale::Log,
+                format: nanos,
+            },
+            lines: cpus,
+        });
     }
-    let columns = rate_panels.len();
     Figure {
-        title: "Echo: round trips per second and p99 latency vs connections".to_owned(),
+        title: "Echo: round trips per second, p99 latency and server CPU per round trip".to_owned(),
         note: format!(
             "{}-byte messages, closed loop; median of {} run(s), bars from min to max",
             r.suite.message, r.suite.runs
         ),
-        columns,
-        panels: rate_panels.into_iter().chain(p99_panels).collect(),
+        columns: r.placements.len(),
+        panels: rows.into_iter().flatten().collect(),
         legend: server_names(r),
     }
 }
 
-/// Server RSS and thread count against idle connections.
+/// Server RSS, RSS per connection and thread count against idle
+/// connections.
 pub fn memory(r: &Results) -> Figure {
-    let mut rss_lines = Vec::new();
-    let mut thread_lines = Vec::new();
+    let mut lines: [Vec<Line>; 3] = Default::default();
     for (series, server) in r.suite.servers.iter().enumerate() {
-        let mut rss = Vec::new();
-        let mut threads = Vec::new();
+        let mut points: [Vec<Point>; 3] = Default::default();
         for &n in &r.suite.idle_connections {
             if let Summary::Value { value, .. } = r.memory_summary(server.name, n) {
-                rss.push(point(n, scaled(value.rss, MIB)));
-                threads.push(point(n, value.threads));
+                points[0].push(point(n, scaled(value.rss, MIB)));
+                if let Some(per) = value.per_connection {
+                    points[1].push(point(n, scaled(per, KIB)));
+                }
+                points[2].push(point(n, value.threads));
             }
         }
-        rss_lines.push(Line {
-            series,
-            points: rss,
-        });
-        thread_lines.push(Line {
-            series,
-            points: threads,
-        });
+        for (row, points) in lines.iter_mut().zip(points) {
+            row.push(Line { series, points });
+        }
     }
+    let [rss, per_connection, threads] = lines;
+    let panel = |title: &str, y_label: &str, lines: Vec<Line>| Panel {
+        title: title.to_owned(),
+        x: connections_axis("idle connections"),
+        y: Axis {
+            label: format!("{y_label} (log scale)"),
+            scale: Scale::Log,
+            format: count,
+        },
+        lines,
+    };
     Figure {
         title: "Memory: what idle connections cost a server".to_owned(),
         note: format!(
             "resident memory and threads of the server process; median of {} run(s)",
             r.suite.runs
         ),
-        columns: 2,
+        columns: 3,
         panels: vec![
-            Panel {
-                title: "resident memory (RSS)".to_owned(),
-                x: connections_axis("idle connections"),
-                y: Axis {
-                    label: "RSS in MiB (log scale)".to_owned(),
-                    scale: Scale::Log,
-                    format: count,
-                },
-                lines: rss_lines,
-            },
-            Panel {
-                title: "threads".to_owned(),
-                x: connections_axis("idle connections"),
-                y: Axis {
-                    label: "threads (log scale)".to_owned(),
-                    scale: Scale::Log,
-                    format: count,
-                },
-                lines: thread_lines,
-            },
+            panel("resident memory (RSS)", "RSS in MiB", rss),
+            panel(
+                "RSS added per connection",
+                "KiB per connection",
+                per_connection,
+            ),
+            panel("threads", "threads", threads),
         ],
         legend: server_names(r),
     }
@@ -160,7 +161,8 @@ pub fn selector_wait(r: &Results) -> Figure {
     }
 }
 
-const MIB: f64 = 1024.0 * 1024.0;
+const KIB: f64 = 1024.0;
+const MIB: f64 = 1024.0 * KIB;
 
 /// `s` divided by `unit`.
 fn scaled(s: Spread, unit: f64) -> Spread {

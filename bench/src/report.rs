@@ -20,6 +20,7 @@ pub fn render(results: &Results, logs: &Path) -> String {
     header(&mut md, results);
     method(&mut md, results);
     throughput(&mut md, results);
+    cpu_per_round_trip(&mut md, results);
     latency(&mut md, results);
     memory(&mut md, results);
     selector_waits(&mut md, results);
@@ -123,7 +124,8 @@ fn method(md: &mut String, r: &Results) {
          load generator's (its one thread) during the counted window, as a share of one CPU; \
          they are in the last table. With the `split` pinning each has a CPU of its own, so \
          whichever is near 100% is the bottleneck. \"Others' CPU\" is what else ran on those \
-         CPUs meanwhile (other processes, the hypervisor): the noise in that cell."
+         CPUs meanwhile (other processes, kernel threads, interrupts charged to neither, the \
+         hypervisor): the noise in that cell."
     );
     let _ = writeln!(
         md,
@@ -162,6 +164,32 @@ fn throughput(md: &mut String, r: &Results) {
                 cell.push_str(" †");
             }
             cell
+        });
+    }
+}
+
+fn cpu_per_round_trip(md: &mut String, r: &Results) {
+    let _ = writeln!(md, "## Server CPU time per round trip\n");
+    let _ = writeln!(
+        md,
+        "The server's CPU time in the counted window divided by the round trips it served: what \
+         one echo costs the server, whichever side was the bottleneck, so it compares the \
+         servers even where the load generator set the pace (the † cells above). Lower is \
+         better.\n"
+    );
+    for (pinning, place) in &r.placements {
+        let _ = writeln!(md, "### `{}`: {place}\n", pinning.name());
+        echo_table(md, r, *pinning, |summary, tokio| {
+            match summary.server_cpu_per_round_trip {
+                None => "no CPU reading".to_owned(),
+                Some(per) => {
+                    let mut cell = spread(per, nanos);
+                    if let Some(tokio_per) = tokio.and_then(|t| t.server_cpu_per_round_trip) {
+                        let _ = write!(cell, " {}", ratio(per.median, tokio_per.median));
+                    }
+                    cell
+                }
+            }
         });
     }
 }

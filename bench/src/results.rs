@@ -142,6 +142,8 @@ pub struct EchoSummary {
     pub p999: Option<f64>,
     /// All connection failures of all runs.
     pub failures: Failures,
+    /// The server's CPU time per round trip (ns) over runs.
+    pub server_cpu_per_round_trip: Option<Spread>,
     /// The server's CPU use in the window (fraction of one CPU), median.
     pub server_cpu: Option<f64>,
     /// The load generator's CPU use in the window, median.
@@ -201,12 +203,17 @@ impl Results {
             let server_cpu: Vec<f64> = done.iter().filter_map(|o| o.cpu?.server).collect();
             let load_cpu: Vec<f64> = done.iter().filter_map(|o| Some(o.cpu?.load)).collect();
             let others_cpu: Vec<f64> = done.iter().filter_map(|o| o.cpu?.others).collect();
+            let per_round_trip: Vec<f64> = done
+                .iter()
+                .filter_map(|o| o.server_cpu_per_round_trip())
+                .collect();
             Some(EchoSummary {
                 rate: Spread::range(&rates)?,
                 p50: Spread::range(&latency(|l| l.p50)).map(|s| s.median),
                 p99: Spread::range(&latency(|l| l.p99)),
                 p999: Spread::range(&latency(|l| l.p999)).map(|s| s.median),
                 failures,
+                server_cpu_per_round_trip: Spread::range(&per_round_trip),
                 server_cpu: Spread::range(&server_cpu).map(|s| s.median),
                 load_cpu: Spread::range(&load_cpu).map(|s| s.median),
                 others_cpu: Spread::range(&others_cpu).map(|s| s.median),

@@ -21,6 +21,11 @@ pub struct Spread {
 impl Spread {
     /// The median and the full range (min to max) of `values`; `None` if
     /// there are none or any is NaN.
+    ///
+    /// ```
+    /// let runs = bench::stats::Spread::range(&[41.0, 40.1, 42.0]).unwrap();
+    /// assert_eq!((runs.median, runs.low, runs.high), (41.0, 40.1, 42.0));
+    /// ```
     pub fn range(values: &[f64]) -> Option<Spread> {
         let sorted = sorted(values)?;
         Some(Spread {

@@ -127,11 +127,11 @@ impl Suite {
     /// A rough forecast of the run time, for the first progress line.
     pub fn estimate(&self) -> Duration {
         // Per echo cell: warm-up, window, and about 0.2 s to start the
-        // server and open the connections. Per memory cell about 0.6 s (the
-        // thread-per-connection server at 10,000 takes several).
+        // server and open the connections. Per memory cell about 1 s on
+        // average (the thread-per-connection server at 10,000 takes 15).
         let echo =
             (self.warmup + self.measure + Duration::from_millis(200)) * self.echo_cells() as u32;
-        let memory = Duration::from_millis(600) * self.memory_cells() as u32;
+        let memory = Duration::from_secs(1) * self.memory_cells() as u32;
         echo + memory + Duration::from_secs(5)
     }
 }

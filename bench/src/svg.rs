@@ -10,6 +10,32 @@
 use std::fmt::Write;
 
 /// A figure: a title, panels in a grid, one legend.
+///
+/// ```
+/// use bench::svg::{Axis, Figure, Line, Panel, Point, Scale};
+///
+/// let axis = |label: &str, scale| Axis { label: label.to_owned(), scale, format: |v| v.to_string() };
+/// let figure = Figure {
+///     title: "Waits".to_owned(),
+///     note: "made up".to_owned(),
+///     columns: 1,
+///     panels: vec![Panel {
+///         title: "cost".to_owned(),
+///         x: axis("fds", Scale::Log),
+///         y: axis("ns", Scale::Log),
+///         lines: vec![Line {
+///             series: 0,
+///             points: vec![
+///                 Point { x: 10.0, y: 1_000.0, low: 900.0, high: 1_100.0 },
+///                 Point { x: 1_000.0, y: 70_000.0, low: 69_000.0, high: 72_000.0 },
+///             ],
+///         }],
+///     }],
+///     legend: vec!["poll".to_owned()],
+/// };
+/// let svg = figure.render();
+/// assert!(svg.starts_with("<svg") && svg.contains(">poll</text>"));
+/// ```
 #[derive(Debug, Clone)]
 pub struct Figure {
     /// The headline.

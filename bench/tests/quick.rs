@@ -118,6 +118,7 @@ fn the_quick_suite_writes_a_complete_report() {
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     for section in [
         "## Echo throughput",
+        "## Server CPU time per round trip",
         "## Echo latency",
         "## Memory",
         "## Cost of one selector wait",
@@ -138,8 +139,8 @@ fn the_quick_suite_writes_a_complete_report() {
             .collect();
         assert_eq!(
             rows.len(),
-            3,
-            "{server} has a row in the throughput, latency and memory tables"
+            4,
+            "{server} has a row in the throughput, CPU per round trip, latency and memory tables"
         );
         for line in rows {
             let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
