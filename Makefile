@@ -11,7 +11,7 @@ ADDR ?=
 CARGO_BIN := $(HOME)/.cargo/bin
 PRESENTERM := $(CARGO_BIN)/presenterm
 
-.PHONY: help tour test check slides slides-html exercises exercise hint diff serve client bench bench-quick clean tools-presenterm tools-nextest
+.PHONY: bench-publish help tour test check slides slides-html exercises exercise hint diff serve client bench bench-quick clean tools-presenterm tools-nextest
 
 help: ## list every target
 	@echo "ghetto-loop: async under the hood, in Rust. Targets:"
@@ -65,11 +65,22 @@ slides: tools-presenterm ## present chapter CH's deck in the terminal: `make sli
 slides-html: tools-presenterm ## export every deck to target/slides/ with an index.html
 	@scripts/slides-html.sh $(PRESENTERM)
 
-bench: ## the C10K benchmark: every server, report and plots in target/bench/ (~10 min)
+bench: ## the C10K benchmark: every server against tokio, report and plots in target/bench/ (~5 min)
 	@cargo run -q --release -p bench -- --suite default
 
 bench-quick: ## the same harness in under a minute (proves it works, not a measurement)
 	@cargo run -q --release -p bench -- --suite quick
+
+bench-publish: ## copy the last bench report and plots to docs/bench/ (PNGs too, for the intro deck)
+	@test -f target/bench/report.md || { echo "no report yet: run make bench first"; exit 2; }
+	@mkdir -p docs/bench
+	@cp target/bench/report.md target/bench/*.svg docs/bench/
+	@if ! command -v rsvg-convert >/dev/null; then \
+		echo "Installing rsvg-convert (librsvg2-bin) to turn the SVG plots into PNGs for the slides..."; \
+		apt-get install -y -qq librsvg2-bin >/dev/null || { apt-get update -qq && apt-get install -y -qq librsvg2-bin >/dev/null; }; \
+	fi
+	@for svg in docs/bench/*.svg; do rsvg-convert --background-color=white -w 1400 "$$svg" -o "$${svg%.svg}.png"; done
+	@echo "docs/bench/ updated: $$(ls docs/bench | tr '\n' ' ')"
 
 clean: ## remove build output (keeps your exercise work)
 	cargo clean
