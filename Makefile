@@ -65,7 +65,7 @@ slides: tools-presenterm ## present chapter CH's deck in the terminal: `make sli
 slides-html: tools-presenterm ## export every deck to target/slides/ with an index.html
 	@scripts/slides-html.sh $(PRESENTERM)
 
-bench: ## the C10K benchmark: every server against tokio, report and plots in target/bench/ (~5 min)
+bench: ## the C10K benchmark: every server against tokio, report and plots in target/bench/ (~6 min)
 	@cargo run -q --release -p bench -- --suite default
 
 bench-quick: ## the same harness in under a minute (proves it works, not a measurement)

@@ -5,9 +5,11 @@ use std::fmt::Write;
 
 use crate::results::{Outcome, Results};
 
-/// The columns, in order. `figure` is `echo`, `memory` or `selector-wait`;
-/// `subject` the server or backend; `count` the connections or fds; `status`
-/// `ok`, `failed` or `n/a` (with the reason in `note`). Durations are in
+/// The columns, in order. `figure` is `echo`, `busy-among-idle`, `memory`
+/// or `selector-wait`; `subject` the server or backend; `count` the
+/// connections or fds (for `busy-among-idle`, the idle connections beside the
+/// suite's busy ones, and `established` counts both kinds); `status` `ok`,
+/// `failed` or `n/a` (with the reason in `note`). Durations are in
 /// nanoseconds, CPU use in shares of one CPU, memory in bytes.
 pub const COLUMNS: [&str; 22] = [
     "figure",
@@ -43,12 +45,14 @@ pub fn header() -> String {
 pub fn render(r: &Results) -> String {
     let mut csv = header();
     csv.push('\n');
-    for run in &r.echo {
+    let echo = r.echo.iter().map(|run| ("echo", run.connections, run));
+    let busy = r.busy.iter().map(|run| ("busy-among-idle", run.idle, run));
+    for (figure, count, run) in echo.chain(busy) {
         let mut row = Row::new(
-            "echo",
+            figure,
             run.server,
             run.pinning.name(),
-            run.connections,
+            count,
             run.run,
             &run.outcome,
         );
@@ -68,7 +72,7 @@ pub fn render(r: &Results) -> String {
                     row.set("others_cpu", format!("{others:.3}"));
                 }
             }
-            row.set("established", o.established);
+            row.set("established", o.established + o.idle);
             row.set("failures", quote(&o.failures.to_string()));
         }
         row.write(&mut csv);

@@ -4,7 +4,9 @@
 //! process has the fewest fds open (select can only watch fds below 1,024).
 //! Runs go round all servers (run 1 of every cell, then run 2, ...), not
 //! server by server, so a burst of background load lands on several
-//! servers' runs instead of on every run of one. Every run starts a fresh
+//! servers' runs instead of on every run of one. The few-busy-among-idle
+//! cells come last: they are echo cells with idle connections beside the
+//! busy ones, run by the same code. Every run starts a fresh
 //! server process, so no run inherits another's connections or heap.
 
 use std::fs::{self, File};
@@ -74,6 +76,12 @@ pub fn run(suite: &Suite, out: &Path, command: String) -> anyhow::Result<Results
     let waits = harness.selector_waits(quiet_place.server);
     let memory = harness.memory(quiet_place)?;
     let echo = harness.echo(&placements)?;
+    let busy_placements: Vec<(Pinning, Placement)> = placements
+        .iter()
+        .filter(|(p, _)| suite.busy_pinnings.contains(p))
+        .copied()
+        .collect();
+    let busy = harness.busy_among_idle(&busy_placements)?;
     Ok(Results {
         suite: suite.clone(),
         command,
@@ -84,6 +92,7 @@ pub fn run(suite: &Suite, out: &Path, command: String) -> anyhow::Result<Results
         load_before,
         load_after: machine::load_average(),
         echo,
+        busy,
         memory,
         waits,
     })
@@ -173,21 +182,52 @@ impl Harness<'_> {
 
     /// Every server at every connection count in every pinning, every run.
     fn echo(&mut self, placements: &[(Pinning, Placement)]) -> anyhow::Result<Vec<EchoRun>> {
+        let cells: Vec<(usize, usize)> = self
+            .suite
+            .echo_connections
+            .iter()
+            .map(|&n| (n, 0))
+            .collect();
+        self.echo_cells(placements, &cells, |n, _| format!("{} conns", thousands(n)))
+    }
+
+    /// Every server with the suite's few busy connections beside every idle
+    /// count, in every pinning given, every run.
+    fn busy_among_idle(
+        &mut self,
+        placements: &[(Pinning, Placement)],
+    ) -> anyhow::Result<Vec<EchoRun>> {
+        let busy = self.suite.busy_connections;
+        let cells: Vec<(usize, usize)> = self.suite.busy_idle.iter().map(|&i| (busy, i)).collect();
+        self.echo_cells(placements, &cells, |n, idle| {
+            format!("{} busy + {} idle", thousands(n), thousands(idle))
+        })
+    }
+
+    /// Every server at every `(busy, idle)` connection count of `cells` in
+    /// every pinning, every run; `label` names a cell in the progress lines.
+    fn echo_cells(
+        &mut self,
+        placements: &[(Pinning, Placement)],
+        cells: &[(usize, usize)],
+        label: impl Fn(usize, usize) -> String,
+    ) -> anyhow::Result<Vec<EchoRun>> {
         let mut echo = Vec::new();
         for run in 0..self.suite.runs {
             for &(pinning, place) in placements {
-                for &connections in &self.suite.echo_connections {
+                for &(connections, idle) in cells {
                     for server in &self.suite.servers {
                         let what = format!(
-                            "echo {} {} {} conns (run {}/{})",
+                            "echo {} {} {} (run {}/{})",
                             pinning.name(),
                             server.name,
-                            thousands(connections),
+                            label(connections, idle),
                             run + 1,
                             self.suite.runs
                         );
                         let log = self.log_file(server, &what)?;
-                        let outcome = echo_run(server, connections, place, self.suite, &log);
+                        let outcome =
+                            echo_run(server, (connections, idle), place, self.suite, &log);
                         self.progress.done(
                             &what,
                             &describe(&outcome, |o| {
@@ -203,6 +243,7 @@ impl Harness<'_> {
                             server: server.name,
                             pinning,
                             connections,
+                            idle,
                             run,
                             outcome,
                         });
@@ -227,16 +268,16 @@ impl Harness<'_> {
     }
 }
 
-/// One echo run: a fresh server, the closed loop, a check that the server
-/// survived it.
+/// One echo run: a fresh server, the idle connections if any, the closed
+/// loop of the busy ones, a check that the server survived it.
 fn echo_run(
     server: &Server,
-    connections: usize,
+    (connections, idle): (usize, usize),
     place: Placement,
     suite: &Suite,
     log: &Path,
 ) -> Outcome<EchoOutcome> {
-    if !server.allows(connections) {
+    if !server.allows(connections + idle) {
         return not_applicable(server);
     }
     let mut process = match ServerProcess::start(server, place.server, log) {
@@ -246,6 +287,7 @@ fn echo_run(
     let load = EchoLoad {
         addr: process.addr(),
         connections,
+        idle,
         message: suite.message,
         warmup: suite.warmup,
         measure: suite.measure,
@@ -348,7 +390,8 @@ struct Progress {
 
 impl Progress {
     fn new(suite: &Suite) -> Progress {
-        let total = suite.wait_cells() + suite.memory_cells() + suite.echo_cells();
+        let total =
+            suite.wait_cells() + suite.memory_cells() + suite.echo_cells() + suite.busy_cells();
         eprintln!(
             "bench: {} suite, {} servers, {total} cells, about {} (forecast)",
             suite.name,

@@ -8,7 +8,8 @@
 //! * [`servers`]: the registry of servers under test (one line each);
 //!   [`tokio_echo`] is the production peer.
 //! * [`server_process`]: a server as a child process, pinned to a CPU.
-//! * [`load`]: the load generator (closed-loop echo, or idle connections),
+//! * [`load`]: the load generator (closed-loop echo, idle connections, or
+//!   both: a few busy among many idle),
 //!   with its [`failures`] counted, never hidden, and the [`cpu_time`] both
 //!   sides used.
 //! * [`selector_wait`]: the cost of one selector wait against idle fds.
@@ -58,19 +59,21 @@ pub fn default_out_dir() -> PathBuf {
 }
 
 /// The files a run writes into its output directory, besides `logs/`.
-pub const OUTPUTS: [&str; 5] = [
+pub const OUTPUTS: [&str; 6] = [
     "report.md",
     "throughput.svg",
+    "busy-idle.svg",
     "memory.svg",
     "selector-wait.svg",
     "results.csv",
 ];
 
-/// Writes the report, the three plots and the CSV into `out`.
+/// Writes the report, the four plots and the CSV into `out`.
 pub fn write_outputs(results: &Results, out: &Path) -> anyhow::Result<()> {
     let files = [
         ("report.md", report::render(results, &out.join("logs"))),
         ("throughput.svg", plots::throughput(results).render()),
+        ("busy-idle.svg", plots::busy_among_idle(results).render()),
         ("memory.svg", plots::memory(results).render()),
         ("selector-wait.svg", plots::selector_wait(results).render()),
         ("results.csv", csv::render(results)),

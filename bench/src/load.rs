@@ -1,4 +1,5 @@
-//! The load generator: N connections echoing in a closed loop, or held idle.
+//! The load generator: N connections echoing in a closed loop, or held idle,
+//! or both at once (a few busy connections among many idle ones).
 //!
 //! It runs on one thread pinned to one CPU, on a tokio current-thread
 //! runtime. Tokio here is the load, not the subject: every server gets the
@@ -46,6 +47,10 @@ pub struct EchoLoad {
     pub addr: SocketAddr,
     /// How many connections echo at once.
     pub connections: usize,
+    /// Idle connections opened before the busy ones and held beside them
+    /// until the end: each echoes one byte (proof that the server serves
+    /// it), then stays silent. 0 for a plain echo load.
+    pub idle: usize,
     /// Bytes per message.
     pub message: usize,
     /// Time echoing before the clock starts (not counted).
@@ -71,8 +76,10 @@ pub struct Watch {
 /// What one closed-loop run measured.
 #[derive(Debug, Clone)]
 pub struct EchoOutcome {
-    /// Connections that opened and echoed once.
+    /// Busy connections that opened and echoed once.
     pub established: usize,
+    /// Idle connections that opened, echoed once and were held open.
+    pub idle: usize,
     /// Round trips completed inside the counted window.
     pub round_trips: u64,
     /// The counted window, in seconds.
@@ -152,6 +159,7 @@ impl EchoOutcome {
 /// let outcome = run_echo(&EchoLoad {
 ///     addr,
 ///     connections: 2,
+///     idle: 0,
 ///     message: 64,
 ///     warmup: Duration::from_millis(10),
 ///     measure: Duration::from_millis(100),
@@ -237,7 +245,14 @@ where
 
 /// The closed loop: open, warm up, count, close.
 async fn echo(load: EchoLoad) -> EchoOutcome {
-    let (streams, mut failures) = open_all(load.addr, load.connections, load.message).await;
+    // The idle ones first, so the busy ones get the higher fds, as they
+    // would in a server whose idle clients came first. Nothing reads or
+    // writes them after their one echo: on this side they cost an entry in
+    // tokio's epoll set, never a wakeup, so the load's cost stays the same
+    // whatever their number.
+    let (idle, mut failures) = open_all(load.addr, load.idle, 1).await;
+    let (streams, busy_failures) = open_all(load.addr, load.connections, load.message).await;
+    failures.merge(&busy_failures);
     let established = streams.len();
     let begin = Instant::now() + load.warmup;
     let window = Window {
@@ -262,6 +277,8 @@ async fn echo(load: EchoLoad) -> EchoOutcome {
         }
     }
     let cpu = sampler.await.ok().flatten();
+    let idle_open = idle.len();
+    drop(idle);
     samples.sort_unstable();
     let latency = match (
         percentile(&samples, 50.0),
@@ -273,6 +290,7 @@ async fn echo(load: EchoLoad) -> EchoOutcome {
     };
     EchoOutcome {
         established,
+        idle: idle_open,
         round_trips: samples.len() as u64,
         seconds: load.measure.as_secs_f64(),
         latency,
@@ -478,6 +496,7 @@ mod tests {
         EchoLoad {
             addr,
             connections,
+            idle: 0,
             message: 32,
             warmup: Duration::from_millis(20),
             measure: Duration::from_millis(200),
@@ -521,6 +540,16 @@ mod tests {
         let outcome = run_echo(&load(addr, 2)).unwrap();
         assert_eq!(outcome.established, 0);
         assert_eq!(outcome.failures.connect, 2);
+    }
+
+    #[test]
+    fn idle_connections_beside_busy_ones_are_opened_and_held() {
+        let mut load = load(std_echo(false), 3);
+        load.idle = 20;
+        let outcome = run_echo(&load).unwrap();
+        assert_eq!((outcome.established, outcome.idle), (3, 20));
+        assert!(outcome.round_trips > 0);
+        assert_eq!(outcome.failures.total(), 0, "{}", outcome.failures);
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! The three figures of the report, drawn from the results with [`crate::svg`].
+//! The four figures of the report, drawn from the results with [`crate::svg`].
 
 use ghetto_loop::sys::SelectorKind;
 
@@ -70,6 +70,71 @@ pub fn throughput(r: &Results) -> Figure {
             r.suite.message, r.suite.runs
         ),
         columns: r.placements.len(),
+        panels: rows.into_iter().flatten().collect(),
+        legend: server_names(r),
+    }
+}
+
+/// Round trips per second (top row) and p99 latency (bottom row) of the few
+/// busy connections against the idle ones beside them, a column per pinning
+/// mode the figure ran in. The x axis is linear: it starts at 0 idle.
+pub fn busy_among_idle(r: &Results) -> Figure {
+    let placements: Vec<_> = r
+        .placements
+        .iter()
+        .filter(|(p, _)| r.suite.busy_pinnings.contains(p))
+        .collect();
+    let mut rows: [Vec<Panel>; 2] = Default::default();
+    for (pinning, place) in &placements {
+        let mut lines: [Vec<Line>; 2] = Default::default();
+        for (series, server) in r.suite.servers.iter().enumerate() {
+            let mut points: [Vec<Point>; 2] = Default::default();
+            for &n in &r.suite.busy_idle {
+                if let Summary::Value { value, .. } = r.busy_summary(server.name, *pinning, n) {
+                    points[0].push(point(n, value.rate));
+                    if let Some(s) = value.p99 {
+                        points[1].push(point(n, s));
+                    }
+                }
+            }
+            for (row, points) in lines.iter_mut().zip(points) {
+                row.push(Line { series, points });
+            }
+        }
+        let [rates, p99s] = lines;
+        let idle_axis = || Axis {
+            label: format!("idle connections beside {} busy", r.suite.busy_connections),
+            scale: Scale::Linear,
+            format: count,
+        };
+        rows[0].push(Panel {
+            title: format!("{}: {place}", pinning.name()),
+            x: idle_axis(),
+            y: Axis {
+                label: "round trips per second".to_owned(),
+                scale: Scale::Linear,
+                format: count,
+            },
+            lines: rates,
+        });
+        rows[1].push(Panel {
+            title: format!("{}: p99 latency", pinning.name()),
+            x: idle_axis(),
+            y: Axis {
+                label: "p99 round trip (log scale)".to_owned(),
+                scale: Scale::Log,
+                format: nanos,
+            },
+            lines: p99s,
+        });
+    }
+    Figure {
+        title: "Few busy among many idle: what idle connections cost the busy ones".to_owned(),
+        note: format!(
+            "{} busy connections, {}-byte messages, closed loop, beside idle ones; median of {} run(s), bars from min to max",
+            r.suite.busy_connections, r.suite.message, r.suite.runs
+        ),
+        columns: placements.len(),
         panels: rows.into_iter().flatten().collect(),
         legend: server_names(r),
     }

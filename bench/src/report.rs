@@ -8,7 +8,7 @@ use ghetto_loop::sys::SelectorKind;
 
 use crate::harness::{LOG_HEADER, minutes};
 use crate::machine::utc;
-use crate::pin::Pinning;
+use crate::pin::{Pinning, Placement};
 use crate::results::{EchoSummary, MemorySummary, Results, Summary};
 use crate::servers::TOKIO;
 use crate::stats::Spread;
@@ -22,6 +22,7 @@ pub fn render(results: &Results, logs: &Path) -> String {
     throughput(&mut md, results);
     cpu_per_round_trip(&mut md, results);
     latency(&mut md, results);
+    busy_among_idle(&mut md, results);
     memory(&mut md, results);
     selector_waits(&mut md, results);
     failures(&mut md, results);
@@ -155,15 +156,7 @@ fn throughput(md: &mut String, r: &Results) {
             );
         }
         echo_table(md, r, *pinning, |summary, tokio| {
-            let rate = summary.rate;
-            let mut cell = spread(rate, count);
-            if let Some(tokio) = tokio {
-                let _ = write!(cell, " {}", ratio(rate.median, tokio.rate.median));
-            }
-            if *pinning == Pinning::Split && summary.load_bound() {
-                cell.push_str(" †");
-            }
-            cell
+            rate_cell(summary, tokio, *pinning)
         });
     }
 }
@@ -198,42 +191,141 @@ fn latency(md: &mut String, r: &Results) {
     let _ = writeln!(md, "## Echo latency: 99th percentile of one round trip\n");
     for (pinning, place) in &r.placements {
         let _ = writeln!(md, "### `{}`: {place}\n", pinning.name());
-        echo_table(md, r, *pinning, |summary, tokio| match summary.p99 {
-            None => "no round trip completed".to_owned(),
-            Some(p99) => {
-                let mut cell = spread(p99, nanos);
-                if let Some(tokio_p99) = tokio.and_then(|t| t.p99) {
-                    let _ = write!(cell, " {}", ratio(p99.median, tokio_p99.median));
-                }
-                cell
-            }
-        });
+        echo_table(md, r, *pinning, p99_cell);
     }
 }
 
-/// A table with a row per server and a column per connection count; `cell`
-/// formats a measured cell given tokio's summary of the same cell (`None`
-/// for tokio itself or when tokio has no figure).
+/// Round trips per second, the ratio to tokio, and `†` where the load
+/// generator had its own CPU and was the bottleneck.
+fn rate_cell(summary: &EchoSummary, tokio: Option<&EchoSummary>, pinning: Pinning) -> String {
+    let rate = summary.rate;
+    let mut cell = spread(rate, count);
+    if let Some(tokio) = tokio {
+        let _ = write!(cell, " {}", ratio(rate.median, tokio.rate.median));
+    }
+    if pinning == Pinning::Split && summary.load_bound() {
+        cell.push_str(" †");
+    }
+    cell
+}
+
+/// p99 latency and the ratio to tokio.
+fn p99_cell(summary: &EchoSummary, tokio: Option<&EchoSummary>) -> String {
+    match summary.p99 {
+        None => "no round trip completed".to_owned(),
+        Some(p99) => {
+            let mut cell = spread(p99, nanos);
+            if let Some(tokio_p99) = tokio.and_then(|t| t.p99) {
+                let _ = write!(cell, " {}", ratio(p99.median, tokio_p99.median));
+            }
+            cell
+        }
+    }
+}
+
+fn busy_among_idle(md: &mut String, r: &Results) {
+    let s = &r.suite;
+    let _ = writeln!(md, "## Few busy among many idle: round trips per second\n");
+    let _ = writeln!(
+        md,
+        "The C10K case: most connections are idle, a few are busy. {} connections echo as in \
+         the echo figure ({}-byte messages, the same warm-up, window and runs) while N more are \
+         held open to the same server: each idle one echoed one byte when it opened, which \
+         proves the server serves it, and then says nothing. An idle connection needs no \
+         answer, but a server that waits on it pays for it anyway: select and poll hand the \
+         kernel every fd on every wait and the kernel walks them all, so with {most} idle \
+         connections each wait looks at {most} fds with nothing to say, and the busy ones get \
+         fewer turns per second. epoll keeps the list in the kernel and hands back only the \
+         ready fds, so its wait costs the same beside 0 idle connections or {most}: that is \
+         why it exists. The thread-per-connection server scans nothing either (a blocked \
+         thread costs the scheduler nothing until its data comes), but pays in memory: see \
+         the next figure. Columns are the idle connections; the ratio is against tokio in \
+         the same column.\n",
+        s.busy_connections,
+        s.message,
+        most = thousands(s.busy_idle.iter().copied().max().unwrap_or(0)),
+    );
+    for (pinning, place) in busy_placements(r) {
+        let _ = writeln!(md, "### `{}`: {place}\n", pinning.name());
+        busy_table(md, r, pinning, |summary, tokio| {
+            rate_cell(summary, tokio, pinning)
+        });
+    }
+    let _ = writeln!(md, "## Few busy among many idle: p99 latency\n");
+    for (pinning, place) in busy_placements(r) {
+        let _ = writeln!(md, "### `{}`: {place}\n", pinning.name());
+        busy_table(md, r, pinning, p99_cell);
+    }
+}
+
+/// The placements the few-busy-among-idle cells ran in.
+fn busy_placements(r: &Results) -> Vec<(Pinning, Placement)> {
+    r.placements
+        .iter()
+        .filter(|(p, _)| r.suite.busy_pinnings.contains(p))
+        .copied()
+        .collect()
+}
+
+/// The echo table of the few-busy-among-idle cells: a column per idle count.
+fn busy_table(
+    md: &mut String,
+    r: &Results,
+    pinning: Pinning,
+    cell: impl Fn(&EchoSummary, Option<&EchoSummary>) -> String,
+) {
+    summary_table(
+        md,
+        r,
+        &r.suite.busy_idle,
+        |n| format!("{} busy + {} idle", r.suite.busy_connections, thousands(n)),
+        |server, n| r.busy_summary(server, pinning, n),
+        cell,
+    );
+}
+
+/// The echo table of `pinning`: a column per connection count.
 fn echo_table(
     md: &mut String,
     r: &Results,
     pinning: Pinning,
     cell: impl Fn(&EchoSummary, Option<&EchoSummary>) -> String,
 ) {
-    let columns = &r.suite.echo_connections;
+    summary_table(
+        md,
+        r,
+        &r.suite.echo_connections,
+        |n| format!("{} {}", thousands(n), plural(n, "connection")),
+        |server, n| r.echo_summary(server, pinning, n),
+        cell,
+    );
+}
+
+/// A table with a row per server and a column per count in `columns`,
+/// headed by `heading`; `summary` finds a server's cell, and `cell` formats
+/// a measured one given tokio's summary of the same cell (`None` for tokio
+/// itself or when tokio has no figure).
+fn summary_table(
+    md: &mut String,
+    r: &Results,
+    columns: &[usize],
+    heading: impl Fn(usize) -> String,
+    summary: impl Fn(&str, usize) -> Summary<EchoSummary>,
+    cell: impl Fn(&EchoSummary, Option<&EchoSummary>) -> String,
+) {
     let _ = write!(md, "| server |");
     for &n in columns {
-        let _ = write!(md, " {} {} |", thousands(n), plural(n, "connection"));
+        let _ = write!(md, " {} |", heading(n));
     }
     let _ = writeln!(md, "\n|---|{}", "---:|".repeat(columns.len()));
     for server in &r.suite.servers {
         let _ = write!(md, "| {} |", server.name);
         for &n in columns {
-            let tokio = match r.echo_summary(TOKIO, pinning, n) {
+            let tokio = match summary(TOKIO, n) {
                 Summary::Value { value, .. } if server.name != TOKIO => Some(value),
                 _ => None,
             };
-            let text = match r.echo_summary(server.name, pinning, n) {
+            let text = match summary(server.name, n) {
                 Summary::Value { value, failed_runs } => {
                     let mut text = cell(&value, tokio.as_ref());
                     text.push_str(&warnings(value.failures.total(), failed_runs.len()));
@@ -354,6 +446,26 @@ fn failures(md: &mut String, r: &Results) {
             }
         }
     }
+    for (pinning, _) in busy_placements(r) {
+        for server in &r.suite.servers {
+            for &n in &r.suite.busy_idle {
+                let what = format!(
+                    "few busy among idle `{}` {} with {} busy and {} idle connections",
+                    pinning.name(),
+                    server.name,
+                    r.suite.busy_connections,
+                    thousands(n)
+                );
+                if let Some(line) =
+                    failure_line(&what, &r.busy_summary(server.name, pinning, n), |v| {
+                        &v.failures
+                    })
+                {
+                    lines.push(line);
+                }
+            }
+        }
+    }
     for server in &r.suite.servers {
         for &n in &r.suite.idle_connections {
             let what = format!(
@@ -466,6 +578,10 @@ fn plots(md: &mut String) {
         md,
         "![Time of one selector wait vs idle fds](selector-wait.svg)\n"
     );
+    let _ = writeln!(
+        md,
+        "![Round trips per second and p99 latency of a few busy connections vs idle connections beside them](busy-idle.svg)\n"
+    );
 }
 
 fn detail(md: &mut String, r: &Results) {
@@ -474,37 +590,45 @@ fn detail(md: &mut String, r: &Results) {
         md,
         "| pinning | server | connections | round trips/s | p50 | p99 | p99.9 | server CPU | load CPU | others' CPU | failures |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
     );
+    let mut cells = Vec::new();
     for (pinning, _) in &r.placements {
         for &n in &r.suite.echo_connections {
             for server in &r.suite.servers {
-                let row = match r.echo_summary(server.name, *pinning, n) {
-                    Summary::Value { value, failed_runs } => {
-                        let mut notes = value.failures.to_string();
-                        if !failed_runs.is_empty() {
-                            let _ = write!(notes, "; {} run(s) failed", failed_runs.len());
-                        }
-                        format!(
-                            "{} | {} | {} | {} | {} | {} | {} | {notes}",
-                            count(value.rate.median),
-                            value.p50.map_or("–".to_owned(), nanos),
-                            value.p99.map_or("–".to_owned(), |s| nanos(s.median)),
-                            value.p999.map_or("–".to_owned(), nanos),
-                            percent(value.server_cpu),
-                            percent(value.load_cpu),
-                            percent(value.others_cpu),
-                        )
-                    }
-                    other => format!("{} | | | | | | | |", unmeasured(&other)),
-                };
-                let _ = writeln!(
-                    md,
-                    "| {} | {} | {} | {row} |",
-                    pinning.name(),
-                    server.name,
-                    thousands(n)
-                );
+                let summary = r.echo_summary(server.name, *pinning, n);
+                cells.push((*pinning, server.name, thousands(n), summary));
             }
         }
+    }
+    for (pinning, _) in busy_placements(r) {
+        for &idle in &r.suite.busy_idle {
+            for server in &r.suite.servers {
+                let summary = r.busy_summary(server.name, pinning, idle);
+                let n = format!("{} + {} idle", r.suite.busy_connections, thousands(idle));
+                cells.push((pinning, server.name, n, summary));
+            }
+        }
+    }
+    for (pinning, server, n, summary) in cells {
+        let row = match summary {
+            Summary::Value { value, failed_runs } => {
+                let mut notes = value.failures.to_string();
+                if !failed_runs.is_empty() {
+                    let _ = write!(notes, "; {} run(s) failed", failed_runs.len());
+                }
+                format!(
+                    "{} | {} | {} | {} | {} | {} | {} | {notes}",
+                    count(value.rate.median),
+                    value.p50.map_or("–".to_owned(), nanos),
+                    value.p99.map_or("–".to_owned(), |s| nanos(s.median)),
+                    value.p999.map_or("–".to_owned(), nanos),
+                    percent(value.server_cpu),
+                    percent(value.load_cpu),
+                    percent(value.others_cpu),
+                )
+            }
+            other => format!("{} | | | | | | | |", unmeasured(&other)),
+        };
+        let _ = writeln!(md, "| {} | {server} | {n} | {row} |", pinning.name());
     }
     let _ = writeln!(md);
 }

@@ -21,15 +21,18 @@ pub enum Outcome<T> {
     NotApplicable(String),
 }
 
-/// One run of an echo cell.
+/// One run of an echo cell, or of a few-busy-among-idle cell (an echo cell
+/// with idle connections beside the busy ones).
 #[derive(Debug, Clone)]
 pub struct EchoRun {
     /// Server name.
     pub server: &'static str,
     /// Pinning mode.
     pub pinning: Pinning,
-    /// Concurrent connections.
+    /// Concurrent busy connections.
     pub connections: usize,
+    /// Idle connections asked for beside them (0 in the echo figure).
+    pub idle: usize,
     /// Which run (0-based).
     pub run: usize,
     /// What it measured.
@@ -105,6 +108,8 @@ pub struct Results {
     pub load_after: String,
     /// Every echo run.
     pub echo: Vec<EchoRun>,
+    /// Every few-busy-among-idle run.
+    pub busy: Vec<EchoRun>,
     /// Every memory run.
     pub memory: Vec<MemoryRun>,
     /// Every selector-wait cell.
@@ -184,41 +189,26 @@ impl Results {
         pinning: Pinning,
         connections: usize,
     ) -> Summary<EchoSummary> {
-        let runs = self
-            .echo
-            .iter()
-            .filter(|r| r.server == server && r.pinning == pinning && r.connections == connections)
-            .map(|r| &r.outcome);
-        summarize(runs, |done: &[&EchoOutcome]| {
-            let rates: Vec<f64> = done.iter().map(|o| o.rate()).collect();
-            let latency = |pick: fn(&crate::load::Latency) -> u64| -> Vec<f64> {
-                done.iter()
-                    .filter_map(|o| o.latency.as_ref().map(|l| pick(l) as f64))
-                    .collect()
-            };
-            let mut failures = Failures::default();
-            for o in done {
-                failures.merge(&o.failures);
-            }
-            let server_cpu: Vec<f64> = done.iter().filter_map(|o| o.cpu?.server).collect();
-            let load_cpu: Vec<f64> = done.iter().filter_map(|o| Some(o.cpu?.load)).collect();
-            let others_cpu: Vec<f64> = done.iter().filter_map(|o| o.cpu?.others).collect();
-            let per_round_trip: Vec<f64> = done
+        summarize_echo(
+            self.echo.iter().filter(|r| {
+                r.server == server && r.pinning == pinning && r.connections == connections
+            }),
+        )
+    }
+
+    /// The few-busy-among-idle cell (`server`, `pinning`, `idle`) over its
+    /// runs.
+    pub fn busy_summary(
+        &self,
+        server: &str,
+        pinning: Pinning,
+        idle: usize,
+    ) -> Summary<EchoSummary> {
+        summarize_echo(
+            self.busy
                 .iter()
-                .filter_map(|o| o.server_cpu_per_round_trip())
-                .collect();
-            Some(EchoSummary {
-                rate: Spread::range(&rates)?,
-                p50: Spread::range(&latency(|l| l.p50)).map(|s| s.median),
-                p99: Spread::range(&latency(|l| l.p99)),
-                p999: Spread::range(&latency(|l| l.p999)).map(|s| s.median),
-                failures,
-                server_cpu_per_round_trip: Spread::range(&per_round_trip),
-                server_cpu: Spread::range(&server_cpu).map(|s| s.median),
-                load_cpu: Spread::range(&load_cpu).map(|s| s.median),
-                others_cpu: Spread::range(&others_cpu).map(|s| s.median),
-            })
-        })
+                .filter(|r| r.server == server && r.pinning == pinning && r.idle == idle),
+        )
     }
 
     /// The memory cell (`server`, `connections`) over its runs.
@@ -270,6 +260,41 @@ impl Results {
             .map(|w| &w.outcome);
         summarize(runs, |done: &[&Spread]| done.first().map(|s| **s))
     }
+}
+
+/// Echo runs boiled down to a cell's summary.
+fn summarize_echo<'a>(runs: impl Iterator<Item = &'a EchoRun>) -> Summary<EchoSummary> {
+    let runs = runs.map(|r| &r.outcome);
+    summarize(runs, |done: &[&EchoOutcome]| {
+        let rates: Vec<f64> = done.iter().map(|o| o.rate()).collect();
+        let latency = |pick: fn(&crate::load::Latency) -> u64| -> Vec<f64> {
+            done.iter()
+                .filter_map(|o| o.latency.as_ref().map(|l| pick(l) as f64))
+                .collect()
+        };
+        let mut failures = Failures::default();
+        for o in done {
+            failures.merge(&o.failures);
+        }
+        let server_cpu: Vec<f64> = done.iter().filter_map(|o| o.cpu?.server).collect();
+        let load_cpu: Vec<f64> = done.iter().filter_map(|o| Some(o.cpu?.load)).collect();
+        let others_cpu: Vec<f64> = done.iter().filter_map(|o| o.cpu?.others).collect();
+        let per_round_trip: Vec<f64> = done
+            .iter()
+            .filter_map(|o| o.server_cpu_per_round_trip())
+            .collect();
+        Some(EchoSummary {
+            rate: Spread::range(&rates)?,
+            p50: Spread::range(&latency(|l| l.p50)).map(|s| s.median),
+            p99: Spread::range(&latency(|l| l.p99)),
+            p999: Spread::range(&latency(|l| l.p999)).map(|s| s.median),
+            failures,
+            server_cpu_per_round_trip: Spread::range(&per_round_trip),
+            server_cpu: Spread::range(&server_cpu).map(|s| s.median),
+            load_cpu: Spread::range(&load_cpu).map(|s| s.median),
+            others_cpu: Spread::range(&others_cpu).map(|s| s.median),
+        })
+    })
 }
 
 /// Boils runs down: any measured run gives a value (with the failed runs

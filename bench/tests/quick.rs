@@ -65,7 +65,7 @@ fn the_quick_suite_writes_a_complete_report() {
     for row in &rows {
         let status = row.get("status");
         match (row.get("figure"), status) {
-            ("echo", "ok") => {
+            ("echo" | "busy-among-idle", "ok") => {
                 row.numbers(&["round_trips_per_s", "established", "load_cpu", "server_cpu"]);
                 // Latency exists only if a round trip completed.
                 if row.get("round_trips_per_s").parse::<f64>().unwrap() > 0.0 {
@@ -106,6 +106,12 @@ fn the_quick_suite_writes_a_complete_report() {
             );
         }
         assert!(has("memory", server, None), "no memory run for {server}");
+        for idle in ["0", "50"] {
+            assert!(
+                has("busy-among-idle", server, Some(idle)),
+                "no few-busy-among-idle run for {server} beside {idle} idle connections"
+            );
+        }
     }
     for backend in ["select", "poll", "epoll"] {
         assert!(
@@ -120,6 +126,8 @@ fn the_quick_suite_writes_a_complete_report() {
         "## Echo throughput",
         "## Server CPU time per round trip",
         "## Echo latency",
+        "## Few busy among many idle: round trips per second",
+        "## Few busy among many idle: p99 latency",
         "## Memory",
         "## Cost of one selector wait",
         "## Failures",
@@ -139,8 +147,9 @@ fn the_quick_suite_writes_a_complete_report() {
             .collect();
         assert_eq!(
             rows.len(),
-            4,
-            "{server} has a row in the throughput, CPU per round trip, latency and memory tables"
+            6,
+            "{server} has a row in the throughput, CPU per round trip, latency, few busy among \
+             idle (round trips and p99) and memory tables"
         );
         for line in rows {
             let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
