@@ -7,6 +7,8 @@
 //! fails. (nextest runs each test in a process of its own, which is what
 //! makes that count meaningful.)
 
+mod util;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::{Cell, RefCell};
 use std::io::{self, Write};
@@ -15,50 +17,10 @@ use std::panic::Location;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use course::testing::open_fds;
 use ghetto_loop::event_loop::{
     EventLoop, LoopHandle, Pass, Report, Runnable, TimerHandle, WaitReason,
 };
-use ghetto_loop::sys::SelectorKind;
-
-/// Turns one rule into a test per selector, each with an fd-leak check.
-macro_rules! conformance {
-    ($( $(#[doc = $doc:literal])* fn $name:ident($kind:ident) $body:block )*) => {$(
-        $(#[doc = $doc])*
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            fn rule($kind: SelectorKind) -> io::Result<()> $body
-
-            #[test]
-            fn select() -> io::Result<()> {
-                without_leaks(SelectorKind::Select, rule)
-            }
-
-            #[test]
-            fn poll() -> io::Result<()> {
-                without_leaks(SelectorKind::Poll, rule)
-            }
-
-            #[test]
-            fn epoll() -> io::Result<()> {
-                without_leaks(SelectorKind::Epoll, rule)
-            }
-        }
-    )*};
-}
-
-fn without_leaks(kind: SelectorKind, rule: fn(SelectorKind) -> io::Result<()>) -> io::Result<()> {
-    let before = open_fds();
-    rule(kind)?;
-    assert_eq!(
-        open_fds(),
-        before,
-        "{kind}: the rule left fds open after its loop was dropped"
-    );
-    Ok(())
-}
+use util::{conformance, open_fds};
 
 /// A shared list of what happened, in order.
 #[derive(Clone, Default)]

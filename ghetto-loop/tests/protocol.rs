@@ -2,6 +2,8 @@
 //! `ghetto_loop::protocol`, each checked on all three selectors, each with
 //! an open-fd count before and after.
 
+mod util;
+
 use std::cell::{Cell, RefCell};
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -10,45 +12,9 @@ use std::rc::Rc;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use course::testing::open_fds;
 use ghetto_loop::event_loop::{EventLoop, LoopHandle, Report};
 use ghetto_loop::protocol::{Protocol, Server, Transport, create_server};
-use ghetto_loop::sys::SelectorKind;
-
-/// Turns one promise into a test per selector, each with an fd-leak check.
-macro_rules! conformance {
-    ($( $(#[doc = $doc:literal])* fn $name:ident($kind:ident) $body:block )*) => {$(
-        $(#[doc = $doc])*
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-
-            fn rule($kind: SelectorKind) -> io::Result<()> $body
-
-            #[test]
-            fn select() -> io::Result<()> {
-                without_leaks(SelectorKind::Select, rule)
-            }
-
-            #[test]
-            fn poll() -> io::Result<()> {
-                without_leaks(SelectorKind::Poll, rule)
-            }
-
-            #[test]
-            fn epoll() -> io::Result<()> {
-                without_leaks(SelectorKind::Epoll, rule)
-            }
-        }
-    )*};
-}
-
-fn without_leaks(kind: SelectorKind, rule: fn(SelectorKind) -> io::Result<()>) -> io::Result<()> {
-    let before = open_fds();
-    rule(kind)?;
-    assert_eq!(open_fds(), before, "{kind}: fds left open");
-    Ok(())
-}
+use util::{conformance, open_fds};
 
 /// What a protocol was told, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,6 +1,7 @@
 //! Helpers for ghetto-loop's integration tests (one module, like mio's
 //! `tests/util`): connected socket pairs, bounded waits, fd counts, and a
-//! thread that pesters another with signals.
+//! thread that pesters another with signals, and the `conformance!` macro
+//! that turns one rule into a test per selector with an fd-leak check.
 #![allow(dead_code)] // each test binary uses its own subset
 
 use std::io;
@@ -10,7 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use ghetto_loop::sys::{Event, Selector, Socket, Token};
+use ghetto_loop::sys::{Event, Selector, SelectorKind, Socket, Token};
 use nix::sys::pthread::{pthread_kill, pthread_self};
 use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
 
@@ -59,13 +60,65 @@ pub fn wait_once(selector: &mut dyn Selector, timeout: Duration) -> Vec<Event> {
     events
 }
 
-/// How many fds this process has open. Meaningful because nextest runs
-/// each test in a process of its own.
-pub fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd")
-        .expect("/proc/self/fd")
-        .count()
+/// How many fds this process has open (the course kit's count). Meaningful
+/// because nextest runs each test in a process of its own.
+pub use course::testing::open_fds;
+
+/// Runs `rule` on a loop of `kind`, and fails if it left an fd open once its
+/// loop was dropped.
+pub fn without_leaks(
+    kind: SelectorKind,
+    rule: fn(SelectorKind) -> io::Result<()>,
+) -> io::Result<()> {
+    let before = open_fds();
+    rule(kind)?;
+    assert_eq!(
+        open_fds(),
+        before,
+        "{kind}: the rule left fds open after its loop was dropped"
+    );
+    Ok(())
 }
+
+/// Turns one rule into a test per selector, each with an fd-leak check:
+///
+/// ```text
+/// conformance! {
+///     /// What the rule says.
+///     fn rule_name(kind) { ...; Ok(()) }
+/// }
+/// ```
+///
+/// becomes `rule_name::select`, `rule_name::poll` and `rule_name::epoll`.
+#[allow(unused_macros)] // the selector suites do not use it
+macro_rules! conformance {
+    ($( $(#[doc = $doc:literal])* fn $name:ident($kind:ident) $body:block )*) => {$(
+        $(#[doc = $doc])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            fn rule($kind: ghetto_loop::sys::SelectorKind) -> std::io::Result<()> $body
+
+            #[test]
+            fn select() -> std::io::Result<()> {
+                $crate::util::without_leaks(ghetto_loop::sys::SelectorKind::Select, rule)
+            }
+
+            #[test]
+            fn poll() -> std::io::Result<()> {
+                $crate::util::without_leaks(ghetto_loop::sys::SelectorKind::Poll, rule)
+            }
+
+            #[test]
+            fn epoll() -> std::io::Result<()> {
+                $crate::util::without_leaks(ghetto_loop::sys::SelectorKind::Epoll, rule)
+            }
+        }
+    )*};
+}
+#[allow(unused_imports)]
+pub(crate) use conformance;
 
 /// SIGUSR1 deliveries counted by [`count_signal`].
 static SIGNALS: AtomicUsize = AtomicUsize::new(0);
