@@ -8,7 +8,8 @@ NEXTEST_VERSION := 0.9.143
 CH ?=
 EX ?=
 ADDR ?=
-CARGO_BIN := $(HOME)/.cargo/bin
+# Where `cargo install` puts tools: $CARGO_HOME/bin, or ~/.cargo/bin by default.
+CARGO_BIN := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin
 PRESENTERM := $(CARGO_BIN)/presenterm
 
 .PHONY: bench-publish help tour test check slides slides-html exercises exercise hint diff serve client bench bench-quick clean tools-presenterm tools-nextest
