@@ -173,16 +173,12 @@ fn cpu_per_round_trip(md: &mut String, r: &Results) {
     for (pinning, place) in &r.placements {
         let _ = writeln!(md, "### `{}`: {place}\n", pinning.name());
         echo_table(md, r, *pinning, |summary, tokio| {
-            match summary.server_cpu_per_round_trip {
-                None => "no CPU reading".to_owned(),
-                Some(per) => {
-                    let mut cell = spread(per, nanos);
-                    if let Some(tokio_per) = tokio.and_then(|t| t.server_cpu_per_round_trip) {
-                        let _ = write!(cell, " {}", ratio(per.median, tokio_per.median));
-                    }
-                    cell
-                }
-            }
+            measured_cell(
+                summary.server_cpu_per_round_trip,
+                tokio.and_then(|t| t.server_cpu_per_round_trip),
+                nanos,
+                "no CPU reading",
+            )
         });
     }
 }
@@ -211,16 +207,30 @@ fn rate_cell(summary: &EchoSummary, tokio: Option<&EchoSummary>, pinning: Pinnin
 
 /// p99 latency and the ratio to tokio.
 fn p99_cell(summary: &EchoSummary, tokio: Option<&EchoSummary>) -> String {
-    match summary.p99 {
-        None => "no round trip completed".to_owned(),
-        Some(p99) => {
-            let mut cell = spread(p99, nanos);
-            if let Some(tokio_p99) = tokio.and_then(|t| t.p99) {
-                let _ = write!(cell, " {}", ratio(p99.median, tokio_p99.median));
-            }
-            cell
-        }
+    measured_cell(
+        summary.p99,
+        tokio.and_then(|t| t.p99),
+        nanos,
+        "no round trip completed",
+    )
+}
+
+/// A figure that may be missing (`missing` says why), with its spread and the
+/// ratio to tokio's in the same cell when tokio has one.
+fn measured_cell(
+    value: Option<Spread>,
+    tokio: Option<Spread>,
+    format: fn(f64) -> String,
+    missing: &str,
+) -> String {
+    let Some(value) = value else {
+        return missing.to_owned();
+    };
+    let mut cell = spread(value, format);
+    if let Some(tokio) = tokio {
+        let _ = write!(cell, " {}", ratio(value.median, tokio.median));
     }
+    cell
 }
 
 fn busy_among_idle(md: &mut String, r: &Results) {
@@ -378,14 +388,12 @@ fn memory(md: &mut String, r: &Results) {
 }
 
 fn per_connection(value: &MemorySummary, tokio: Option<&MemorySummary>) -> String {
-    let Some(per) = value.per_connection else {
-        return "no connection opened".to_owned();
-    };
-    let mut text = spread(per, bytes);
-    if let Some(tokio_per) = tokio.and_then(|t| t.per_connection) {
-        let _ = write!(text, " {}", ratio(per.median, tokio_per.median));
-    }
-    text
+    measured_cell(
+        value.per_connection,
+        tokio.and_then(|t| t.per_connection),
+        bytes,
+        "no connection opened",
+    )
 }
 
 fn selector_waits(md: &mut String, r: &Results) {
