@@ -61,7 +61,7 @@ pub const SERVERS: &[Server] = &[
         what: "one thread, select(2), fd_set rebuilt every turn",
         serve: ch04_select::server::serve,
         // FD_SETSIZE is 1,024, and the server's own fds (stdio, the
-        // listener, the selector's waker) take the lowest numbers.
+        // listener, the selector's doorbell) take the lowest numbers.
         limit: Some(Limit {
             connections: 1_000,
             why: "select() watches fds below 1,024 only",

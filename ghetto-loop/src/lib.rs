@@ -8,7 +8,7 @@
 //! |---------|--------|
 //! | 01 | [`sys`]: the `syscall!` helper and an owned socket |
 //! | 03 | [`sys`]: non-blocking sockets, CPU time and fd limits (`CpuTime`, `raise_fd_limit`) |
-//! | 04 | [`sys`]: the `Selector` contract, the `Waker`, and `select(2)` (`sys::Select`) |
+//! | 04 | [`sys`]: the `Selector` contract, the `Doorbell`, and `select(2)` (`sys::Select`) |
 //! | 05 | [`sys`]: `poll(2)` (`sys::Poll`) |
 //! | 06 | [`sys`]: `epoll(7)` (`sys::Epoll`) and the run-time choice `sys::SelectorKind` |
 //! | 11 | [`event_loop`]: `call_soon`, `call_later`, `add_reader`..., the ready queue and the timer heap |

@@ -21,7 +21,7 @@ fn dropping_a_selector_closes_its_fds_on_every_backend() -> io::Result<()> {
         let mut sel = kind.open()?;
         assert!(
             open_fds() > before,
-            "{kind}: a selector owns at least its waker's fd"
+            "{kind}: a selector owns at least its doorbell's fd"
         );
         sel.register(conn.as_fd(), Token(1), Interest::BOTH)?;
         (&client).write_all(b"x")?;

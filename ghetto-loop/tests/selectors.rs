@@ -384,7 +384,7 @@ mod suite {
         let mut sel = (b.open)()?;
         let (_client, conn) = tcp_pair()?;
         let err = sel
-            .register(conn.as_fd(), Token::WAKER, Interest::READABLE)
+            .register(conn.as_fd(), Token::DOORBELL, Interest::READABLE)
             .unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
         assert!(err.to_string().contains("reserved"), "{err}");
@@ -406,47 +406,50 @@ mod suite {
             "{err}"
         );
         let err = sel
-            .modify(conn.as_fd(), Token::WAKER, Interest::READABLE)
+            .modify(conn.as_fd(), Token::DOORBELL, Interest::READABLE)
             .unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
 
-        // The waker's own fd is the selector's, not ours to touch.
-        let waker = sel.waker();
+        // The doorbell's own fd is the selector's, not ours to touch.
+        let doorbell = sel.doorbell();
         let err = sel
-            .register(waker.as_fd(), Token(3), Interest::READABLE)
+            .register(doorbell.as_fd(), Token(3), Interest::READABLE)
             .unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::AlreadyExists, "{err}");
-        let err = sel.deregister(waker.as_fd()).unwrap_err();
+        let err = sel.deregister(doorbell.as_fd()).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::NotFound, "{err}");
         let err = sel
-            .modify(waker.as_fd(), Token(3), Interest::READABLE)
+            .modify(doorbell.as_fd(), Token(3), Interest::READABLE)
             .unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::NotFound, "{err}");
         // And it still works.
-        waker.wake()?;
+        doorbell.ring()?;
         let started = Instant::now();
         assert!(wait_once(&mut *sel, PATIENCE).is_empty());
-        assert!(started.elapsed() < PATIENCE, "the waker still wakes");
+        assert!(started.elapsed() < PATIENCE, "the doorbell still wakes");
         Ok(())
     }
 
     pub fn wake_from_another_thread(b: &Backend) -> io::Result<()> {
         let mut sel = (b.open)()?;
-        let waker = sel.waker();
+        let doorbell = sel.doorbell();
         let (about_to_wait, waiting) = std::sync::mpsc::channel();
         let waking = std::thread::spawn(move || {
             // Wake only once the other thread is (about to be) in `wait`. If
             // the wake-up lands just before the call, the eventfd stays
             // readable and the wait returns at once all the same.
             waiting.recv_timeout(PATIENCE).expect("the waiter starts");
-            waker.wake()
+            doorbell.ring()
         });
         about_to_wait.send(()).expect("the waking thread lives");
         let start = Instant::now();
         let events = wait_once(&mut *sel, PATIENCE * 2);
         let took = start.elapsed();
         waking.join().expect("no panic")?;
-        assert!(events.is_empty(), "the waker is never reported: {events:?}");
+        assert!(
+            events.is_empty(),
+            "the doorbell is never reported: {events:?}"
+        );
         assert!(
             took < PATIENCE,
             "the wake-up did not end the wait ({took:?})"

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use course::Timeline;
-use ghetto_loop::sys::{FD_SETSIZE, Select, Socket, Waker, raise_fd_limit};
+use ghetto_loop::sys::{Doorbell, FD_SETSIZE, Select, Socket, raise_fd_limit};
 
 use crate::server::{self, EchoServer};
 
@@ -67,7 +67,7 @@ pub fn run(timeline: &Timeline) -> anyhow::Result<()> {
         let timeline = timeline.clone();
         let news = Tell {
             news,
-            waker: server.waker(),
+            doorbell: server.doorbell(),
         };
         thread::spawn(move || clients(addr, fd_limit, &timeline, news, go_rx))
     };
@@ -108,11 +108,11 @@ pub fn run(timeline: &Timeline) -> anyhow::Result<()> {
     let log = timeline.clone();
     server.set_log(move |line| log.log("server", line));
     let mut client1 = talkers.remove(0);
-    let waker = server.waker();
+    let doorbell = server.doorbell();
     let again = thread::spawn(move || -> anyhow::Result<LineClient> {
         client1.round_trip("still there?")?;
         // Done: wake the server rather than let it sleep out its timeout.
-        waker.wake()?;
+        doorbell.ring()?;
         Ok(client1)
     });
     while !again.is_finished() {
@@ -151,10 +151,10 @@ pub fn run(timeline: &Timeline) -> anyhow::Result<()> {
 }
 
 /// The client thread's way to give the server news: a channel, plus the
-/// selector's waker, so that a server asleep in `select` hears it at once.
+/// selector's doorbell, so that a server asleep in `select` hears it at once.
 struct Tell {
     news: mpsc::Sender<News>,
-    waker: Waker,
+    doorbell: Doorbell,
 }
 
 impl Tell {
@@ -162,7 +162,7 @@ impl Tell {
         self.news
             .send(news)
             .map_err(|_| anyhow::anyhow!("the server's thread is gone"))?;
-        Ok(self.waker.wake()?)
+        Ok(self.doorbell.ring()?)
     }
 }
 

@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use ghetto_loop::sys::{
-    Event, FD_SETSIZE, Interest, Select, Selector, Socket, Token, Waker, is_out_of_resources,
+    Doorbell, Event, FD_SETSIZE, Interest, Select, Selector, Socket, Token, is_out_of_resources,
     raise_fd_limit,
 };
 
@@ -121,14 +121,14 @@ struct Client {
 #[derive(Debug, Clone)]
 pub struct Stop {
     flag: Arc<AtomicBool>,
-    waker: Waker,
+    doorbell: Doorbell,
 }
 
 impl Stop {
     /// Asks the server to stop after its current turn.
     pub fn stop(&self) -> io::Result<()> {
         self.flag.store(true, Ordering::SeqCst);
-        self.waker.wake()
+        self.doorbell.ring()
     }
 
     /// Whether [`Stop::stop`] was called.
@@ -178,15 +178,15 @@ impl<S: Selector> EchoServer<S> {
     }
 
     /// A handle another thread can use to end the current wait early.
-    pub fn waker(&self) -> Waker {
-        self.selector.waker()
+    pub fn doorbell(&self) -> Doorbell {
+        self.selector.doorbell()
     }
 
     /// A handle to stop [`EchoServer::run_until_stopped`] from another thread.
     pub fn stop_handle(&self) -> Stop {
         Stop {
             flag: Arc::new(AtomicBool::new(false)),
-            waker: self.selector.waker(),
+            doorbell: self.selector.doorbell(),
         }
     }
 

@@ -92,7 +92,7 @@ fn a_select_server_survives_1100_clients_serving_those_below_fd_1024() -> io::Re
             refused += 1;
         }
     }
-    // A process of its own has stdin/out/err, the listener and the waker
+    // A process of its own has stdin/out/err, the listener and the doorbell
     // below the first client: about 1,019 fds are left for clients.
     assert!(served.len() >= 1_000, "only {} served", served.len());
     assert!(served.len() < 1_024);

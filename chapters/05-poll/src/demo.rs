@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use course::Timeline;
-use ghetto_loop::sys::{FD_SETSIZE, Poll, Socket, Waker, raise_fd_limit};
+use ghetto_loop::sys::{Doorbell, FD_SETSIZE, Poll, Socket, raise_fd_limit};
 
 use crate::server::{self, EchoServer};
 use crate::wait_cost::wait_cost;
@@ -63,10 +63,10 @@ fn act_1(timeline: &Timeline, clients: usize) -> anyhow::Result<()> {
     timeline.log("server", format!("listening on {addr}, one thread, poll()"));
 
     let (done, done_rx) = mpsc::channel();
-    let waker = server.waker();
+    let doorbell = server.doorbell();
     let client_thread = {
         let timeline = timeline.clone();
-        thread::spawn(move || connect_all(addr, clients, &timeline, done, waker))
+        thread::spawn(move || connect_all(addr, clients, &timeline, done, doorbell))
     };
     // The first two clients are shown turn by turn; then the log goes quiet.
     let mut quiet = false;
@@ -100,14 +100,14 @@ fn act_1(timeline: &Timeline, clients: usize) -> anyhow::Result<()> {
     let mut ends = vec![served.swap_remove(last), served.swap_remove(first)];
     let check = {
         let timeline = timeline.clone();
-        let waker = server.waker();
+        let doorbell = server.doorbell();
         thread::spawn(move || -> anyhow::Result<Vec<LineClient>> {
             for client in &mut ends {
                 let reply = client.ask("still here")?;
                 timeline.log(&client.name, format!("got {reply:?} back"));
             }
             // Done: wake the server rather than let it sleep out its timeout.
-            waker.wake()?;
+            doorbell.ring()?;
             Ok(ends)
         })
     };
@@ -143,7 +143,7 @@ fn connect_all(
     n: usize,
     timeline: &Timeline,
     done: mpsc::Sender<Vec<LineClient>>,
-    waker: Waker,
+    doorbell: Doorbell,
 ) -> anyhow::Result<()> {
     let mut clients = Vec::with_capacity(n);
     for i in 1..=n {
@@ -167,7 +167,7 @@ fn connect_all(
     done.send(clients)
         .map_err(|_| anyhow::anyhow!("the server's thread is gone"))?;
     // Wake the server so it sees the news without waiting out its timeout.
-    Ok(waker.wake()?)
+    Ok(doorbell.ring()?)
 }
 
 /// Times one wait with few and with many idle fds.

@@ -43,7 +43,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use ch08_generators::GeneratorState;
 use course::Timeline;
-use ghetto_loop::sys::{Event, Interest, Selector, Socket, Token, Waker};
+use ghetto_loop::sys::{Doorbell, Event, Interest, Selector, Socket, Token};
 
 use crate::task::{Call, Task};
 
@@ -140,14 +140,14 @@ pub struct Stats {
 #[derive(Debug, Clone)]
 pub struct Stopper {
     stop: Arc<AtomicBool>,
-    waker: Waker,
+    doorbell: Doorbell,
 }
 
 impl Stopper {
     /// Asks the loop to stop, and wakes it if it is waiting.
     pub fn stop(&self) -> io::Result<()> {
         self.stop.store(true, Ordering::SeqCst);
-        self.waker.wake()
+        self.doorbell.ring()
     }
 }
 
@@ -182,7 +182,7 @@ impl Loop {
     pub fn stopper(&self) -> Stopper {
         Stopper {
             stop: self.stop.clone(),
-            waker: self.selector.waker(),
+            doorbell: self.selector.doorbell(),
         }
     }
 

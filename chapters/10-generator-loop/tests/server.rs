@@ -98,7 +98,7 @@ fn nothing_leaks_when_clients_come_and_go() {
     let before = open_fds();
     let timeline = course::Timeline::quiet();
     let server = Background::start(Some(timeline.clone())).unwrap();
-    // The listener, the selector and its waker.
+    // The listener, the selector and its doorbell.
     let with_server = open_fds();
     for round in 0..5 {
         let mut clients: Vec<TcpStream> = (0..10).map(|_| connect(server.addr)).collect();
@@ -128,7 +128,7 @@ fn nothing_leaks_when_clients_come_and_go() {
     let stats = server.stop().unwrap();
     assert_eq!(stats.spawned, 51);
     assert_eq!(stats.failed, 0);
-    // Stopping closed the listener, the selector and the waker as well.
+    // Stopping closed the listener, the selector and the doorbell as well.
     assert_eq!(open_fds(), before);
 }
 

@@ -254,7 +254,7 @@ impl LoopHandle {
 
     /// A loop over `selector`.
     pub(crate) fn new(selector: Box<dyn Selector>) -> LoopHandle {
-        let remote = remote::Shared::new(selector.waker());
+        let remote = remote::Shared::new(selector.doorbell());
         LoopHandle {
             inner: Rc::new(Inner {
                 selector_name: selector.name(),

@@ -3,7 +3,7 @@
 //!
 //! Everything else in the loop is single-threaded (`Rc`, `RefCell`, no
 //! locks). The one door in from other threads is this: a mutex-protected
-//! queue of `Send` callbacks, plus the selector's [`Waker`], so that a loop
+//! queue of `Send` callbacks, plus the selector's [`Doorbell`], so that a loop
 //! asleep in its wait wakes up, moves the callbacks to its ready queue and
 //! runs them like any other. Same design as asyncio's
 //! `call_soon_threadsafe` (which writes a byte to its self-pipe) and tokio's
@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::handle::{Handle, What};
 use super::ready::Runnable;
-use crate::sys::Waker;
+use crate::sys::Doorbell;
 
 /// A `Send` handle to a loop, for other threads: it can schedule a callback
 /// on the loop's thread, and nothing else.
@@ -55,7 +55,7 @@ pub(crate) struct Shared {
     /// Callbacks sent from other threads, not yet moved to the ready queue.
     queue: Mutex<Vec<Sent>>,
     /// Wakes the loop's selector.
-    waker: Waker,
+    doorbell: Doorbell,
     /// Set when the loop is closed; later calls fail.
     closed: AtomicBool,
 }
@@ -91,15 +91,15 @@ impl Remote {
                 location,
             });
         }
-        self.shared.waker.wake()
+        self.shared.doorbell.ring()
     }
 }
 
 impl Shared {
-    pub(crate) fn new(waker: Waker) -> Arc<Shared> {
+    pub(crate) fn new(doorbell: Doorbell) -> Arc<Shared> {
         Arc::new(Shared {
             queue: Mutex::new(Vec::new()),
-            waker,
+            doorbell,
             closed: AtomicBool::new(false),
         })
     }

@@ -35,10 +35,10 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use std::ptr;
 use std::time::Duration;
 
+use super::doorbell::Doorbell;
 use super::registration::{already_registered, check_token, not_registered};
 use super::selector::{Event, Interest, Selector, Token};
 use super::timeout::{millis_rounded_up, wait_with_retries};
-use super::waker::Waker;
 
 /// The most events one [`Epoll::wait`] returns.
 pub const READY_CAPACITY: usize = 1024;
@@ -69,8 +69,8 @@ pub struct Epoll {
     /// ready list live behind this fd, and closing it frees both.
     epfd: OwnedFd,
     /// Another thread's way to end a wait; its eventfd is registered under
-    /// [`Token::WAKER`], level-triggered whatever `trigger` says.
-    waker: Waker,
+    /// [`Token::DOORBELL`], level-triggered whatever `trigger` says.
+    doorbell: Doorbell,
     /// How every fd registered by the user is watched.
     trigger: Trigger,
     /// Where `epoll_wait` writes the ready events. Its length is fixed at
@@ -114,19 +114,19 @@ impl Epoll {
         let epfd = unsafe { OwnedFd::from_raw_fd(fd) };
         let epoll = Epoll {
             epfd,
-            waker: Waker::new()?,
+            doorbell: Doorbell::new()?,
             trigger,
             ready: vec![libc::epoll_event { events: 0, u64: 0 }; READY_CAPACITY],
         };
-        // The waker is drained on every wake-up, so plain level-triggered
+        // The doorbell is drained on every wake-up, so plain level-triggered
         // readability is all it needs, in either mode.
-        let waker_fd = epoll.waker.as_fd().as_raw_fd();
+        let doorbell_fd = epoll.doorbell.as_fd().as_raw_fd();
         epoll.ctl(
             libc::EPOLL_CTL_ADD,
-            waker_fd,
+            doorbell_fd,
             Some(libc::epoll_event {
                 events: libc::EPOLLIN as u32,
-                u64: Token::WAKER.0 as u64,
+                u64: Token::DOORBELL.0 as u64,
             }),
         )?;
         Ok(epoll)
@@ -152,9 +152,9 @@ impl Epoll {
         flags as u32
     }
 
-    /// The waker's eventfd is ours: to the caller it is not registered.
+    /// The doorbell's eventfd is ours: to the caller it is not registered.
     fn check_not_waker(&self, fd: RawFd) -> io::Result<()> {
-        if fd == self.waker.as_fd().as_raw_fd() {
+        if fd == self.doorbell.as_fd().as_raw_fd() {
             return Err(not_registered("epoll", fd));
         }
         Ok(())
@@ -237,9 +237,9 @@ impl Selector for Epoll {
             // epoll_event is packed on x86-64: copy the fields out by value.
             let (flags, data) = (raw.events, raw.u64);
             let token = Token(data as usize);
-            if token == Token::WAKER {
+            if token == Token::DOORBELL {
                 // Reset the eventfd, or every later wait would return at once.
-                self.waker.drain()?;
+                self.doorbell.drain()?;
                 continue;
             }
             events.push(event_from(token, flags));
@@ -247,8 +247,8 @@ impl Selector for Epoll {
         Ok(())
     }
 
-    fn waker(&self) -> Waker {
-        self.waker.clone()
+    fn doorbell(&self) -> Doorbell {
+        self.doorbell.clone()
     }
 }
 

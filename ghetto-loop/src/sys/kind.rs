@@ -12,11 +12,11 @@ use std::os::fd::BorrowedFd;
 use std::str::FromStr;
 use std::time::Duration;
 
+use super::doorbell::Doorbell;
 use super::epoll::Epoll;
 use super::poll::Poll;
 use super::select::Select;
 use super::selector::{Event, Interest, Selector, Token};
-use super::waker::Waker;
 
 /// The environment variable [`SelectorKind::from_env`] reads.
 pub const SELECTOR_ENV: &str = "GHETTO_SELECTOR";
@@ -136,8 +136,8 @@ impl<S: Selector + ?Sized> Selector for Box<S> {
         (**self).wait(events, timeout)
     }
 
-    fn waker(&self) -> Waker {
-        (**self).waker()
+    fn doorbell(&self) -> Doorbell {
+        (**self).doorbell()
     }
 }
 

@@ -43,10 +43,10 @@ macro_rules! syscall {
 #[doc(hidden)]
 pub use libc;
 
+mod doorbell;
 mod selector;
 mod socket;
 mod usage;
-mod waker;
 
 // The selector backends and what they share (chapters 04-06).
 mod epoll;
@@ -56,6 +56,7 @@ mod registration;
 mod select;
 mod timeout;
 
+pub use doorbell::Doorbell;
 pub use epoll::{Epoll, READY_CAPACITY};
 pub use kind::{SELECTOR_ENV, SelectorKind};
 pub use poll::Poll;
@@ -63,4 +64,3 @@ pub use select::{FD_SETSIZE, Select};
 pub use selector::{Event, Interest, Selector, Token};
 pub use socket::{Shutdown, Socket};
 pub use usage::{CpuTime, is_out_of_resources, raise_fd_limit, stack_limit};
-pub use waker::Waker;

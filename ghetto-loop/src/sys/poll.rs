@@ -23,10 +23,10 @@ use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::time::Duration;
 
+use super::doorbell::Doorbell;
 use super::registration::{already_registered, check_token, not_registered};
 use super::selector::{Event, Interest, Selector, Token};
 use super::timeout::{millis_rounded_up, wait_with_retries};
-use super::waker::Waker;
 
 /// A `poll(2)` selector: the backend of chapter 05.
 ///
@@ -50,38 +50,38 @@ use super::waker::Waker;
 /// ```
 #[derive(Debug)]
 pub struct Poll {
-    /// The array `poll(2)` reads and answers in place. Entry 0 is the waker;
+    /// The array `poll(2)` reads and answers in place. Entry 0 is the doorbell;
     /// the others are registered fds, in no particular order. Kept between
     /// waits and edited by `register`/`modify`/`deregister`, never rebuilt.
     fds: Vec<libc::pollfd>,
     /// `tokens[i]` is the token of `fds[i]` (same length, same order).
     tokens: Vec<Token>,
     /// Where each fd sits in `fds`, so that `modify` and `deregister` need
-    /// no scan. The waker is in it too (at 0), so registering the waker's fd
+    /// no scan. The doorbell is in it too (at 0), so registering the doorbell's fd
     /// is refused as a duplicate, as the other backends do.
     index: HashMap<RawFd, usize>,
     /// Another thread's way to end a wait; watched at `fds[0]`.
-    waker: Waker,
+    doorbell: Doorbell,
 }
 
 impl Poll {
-    /// A new poll selector, watching only its own waker.
+    /// A new poll selector, watching only its own doorbell.
     pub fn new() -> io::Result<Poll> {
-        let waker = Waker::new()?;
-        let waker_entry = libc::pollfd {
-            fd: waker.as_fd().as_raw_fd(),
+        let doorbell = Doorbell::new()?;
+        let doorbell_entry = libc::pollfd {
+            fd: doorbell.as_fd().as_raw_fd(),
             events: libc::POLLIN,
             revents: 0,
         };
         Ok(Poll {
-            index: HashMap::from([(waker_entry.fd, 0)]),
-            fds: vec![waker_entry],
-            tokens: vec![Token::WAKER],
-            waker,
+            index: HashMap::from([(doorbell_entry.fd, 0)]),
+            fds: vec![doorbell_entry],
+            tokens: vec![Token::DOORBELL],
+            doorbell,
         })
     }
 
-    /// How many fds the user registered (the waker not counted).
+    /// How many fds the user registered (the doorbell not counted).
     pub fn len(&self) -> usize {
         self.fds.len() - 1
     }
@@ -91,7 +91,7 @@ impl Poll {
         self.len() == 0
     }
 
-    /// Where a user-registered `fd` sits in `fds` (the waker's entry, 0, is
+    /// Where a user-registered `fd` sits in `fds` (the doorbell's entry, 0, is
     /// not the user's to modify or deregister).
     fn position(&self, fd: RawFd) -> io::Result<usize> {
         match self.index.get(&fd) {
@@ -151,7 +151,7 @@ impl Selector for Poll {
         let i = self.position(fd)?;
         self.index.remove(&fd);
         // O(1): move the last entry into the hole, and tell the index. The
-        // waker stays at 0: only entries from 1 on are ever removed.
+        // doorbell stays at 0: only entries from 1 on are ever removed.
         self.fds.swap_remove(i);
         self.tokens.swap_remove(i);
         if let Some(moved) = self.fds.get(i) {
@@ -182,9 +182,9 @@ impl Selector for Poll {
                 continue;
             }
             left -= 1;
-            if token == Token::WAKER {
+            if token == Token::DOORBELL {
                 // Reset the eventfd, or every later wait would return at once.
-                self.waker.drain()?;
+                self.doorbell.drain()?;
                 continue;
             }
             events.push(event_from(token, entry.revents));
@@ -192,8 +192,8 @@ impl Selector for Poll {
         Ok(())
     }
 
-    fn waker(&self) -> Waker {
-        self.waker.clone()
+    fn doorbell(&self) -> Doorbell {
+        self.doorbell.clone()
     }
 }
 

@@ -9,12 +9,12 @@ use std::os::fd::RawFd;
 
 use super::selector::Token;
 
-/// Refuses [`Token::WAKER`], which every selector keeps for its own waker.
+/// Refuses [`Token::DOORBELL`], which every selector keeps for its own doorbell.
 pub(crate) fn check_token(token: Token) -> io::Result<()> {
-    if token == Token::WAKER {
+    if token == Token::DOORBELL {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
-            "Token::WAKER (usize::MAX) is reserved for the selector's own waker; pick another token",
+            "Token::DOORBELL (usize::MAX) is reserved for the selector's own doorbell; pick another token",
         ));
     }
     Ok(())

@@ -30,10 +30,10 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::ptr;
 use std::time::Duration;
 
+use super::doorbell::Doorbell;
 use super::registration::{already_registered, check_token, not_registered};
 use super::selector::{Event, Interest, Selector, Token};
 use super::timeout::{timeval_rounded_up, wait_with_retries};
-use super::waker::Waker;
 
 /// The number of bits in an `fd_set`: `select` can watch fds `0..FD_SETSIZE`.
 pub const FD_SETSIZE: usize = libc::FD_SETSIZE;
@@ -60,13 +60,13 @@ pub const FD_SETSIZE: usize = libc::FD_SETSIZE;
 /// ```
 #[derive(Debug)]
 pub struct Select {
-    /// Every watched fd, the waker's included (under [`Token::WAKER`]), in fd
+    /// Every watched fd, the doorbell's included (under [`Token::DOORBELL`]), in fd
     /// order. Invariant: every key is in `0..FD_SETSIZE`, which is what makes
     /// `FD_SET`/`FD_ISSET` on it sound. The last key is the highest fd, which
     /// `select` wants (plus one) as its first argument.
     registered: BTreeMap<RawFd, Registration>,
     /// Another thread's way to end a wait.
-    waker: Waker,
+    doorbell: Doorbell,
 }
 
 /// What was asked for one fd.
@@ -79,23 +79,26 @@ struct Registration {
 }
 
 impl Select {
-    /// A new select selector, watching only its own waker.
+    /// A new select selector, watching only its own doorbell.
     ///
-    /// Fails with `InvalidInput` if even the waker's eventfd is numbered
+    /// Fails with `InvalidInput` if even the doorbell's eventfd is numbered
     /// 1,024 or above (the process already has that many fds open).
     pub fn new() -> io::Result<Select> {
-        let waker = Waker::new()?;
-        let waker_fd = waker.as_fd().as_raw_fd();
-        check_fits(waker_fd)?;
+        let doorbell = Doorbell::new()?;
+        let doorbell_fd = doorbell.as_fd().as_raw_fd();
+        check_fits(doorbell_fd)?;
         let mut registered = BTreeMap::new();
         registered.insert(
-            waker_fd,
+            doorbell_fd,
             Registration {
-                token: Token::WAKER,
+                token: Token::DOORBELL,
                 interest: Interest::READABLE,
             },
         );
-        Ok(Select { registered, waker })
+        Ok(Select {
+            registered,
+            doorbell,
+        })
     }
 }
 
@@ -141,8 +144,8 @@ impl Selector for Select {
         check_token(token)?;
         let fd = fd.as_raw_fd();
         match self.registered.get_mut(&fd) {
-            // The waker's fd is ours, not the caller's to change.
-            Some(reg) if reg.token != Token::WAKER => {
+            // The doorbell's fd is ours, not the caller's to change.
+            Some(reg) if reg.token != Token::DOORBELL => {
                 *reg = Registration { token, interest };
                 Ok(())
             }
@@ -153,7 +156,7 @@ impl Selector for Select {
     fn deregister(&mut self, fd: BorrowedFd<'_>) -> io::Result<()> {
         let fd = fd.as_raw_fd();
         match self.registered.get(&fd) {
-            Some(reg) if reg.token != Token::WAKER => {
+            Some(reg) if reg.token != Token::DOORBELL => {
                 self.registered.remove(&fd);
                 Ok(())
             }
@@ -163,7 +166,7 @@ impl Selector for Select {
 
     fn wait(&mut self, events: &mut Vec<Event>, timeout: Option<Duration>) -> io::Result<()> {
         events.clear();
-        // The waker is always registered, so there is a highest fd.
+        // The doorbell is always registered, so there is a highest fd.
         let highest = self.registered.keys().next_back().copied().unwrap_or(0);
         let mut read_set = empty_set();
         let mut write_set = empty_set();
@@ -220,9 +223,9 @@ impl Selector for Select {
             if !readable && !writable {
                 continue;
             }
-            if reg.token == Token::WAKER {
+            if reg.token == Token::DOORBELL {
                 // Reset the eventfd, or every later wait would return at once.
-                self.waker.drain()?;
+                self.doorbell.drain()?;
                 continue;
             }
             events.push(Event {
@@ -237,7 +240,7 @@ impl Selector for Select {
         Ok(())
     }
 
-    fn waker(&self) -> Waker {
-        self.waker.clone()
+    fn doorbell(&self) -> Doorbell {
+        self.doorbell.clone()
     }
 }

@@ -17,7 +17,7 @@
 //!   gets its number next (epoll even keeps watching the old file while any
 //!   duplicate of it is open).
 //! * `wait(events, timeout)` clears `events`, blocks until at least one
-//!   registered fd is ready, the waker is woken, or `timeout` passes, and then
+//!   registered fd is ready, the doorbell is woken, or `timeout` passes, and then
 //!   fills `events`. `None` waits forever; `Some(Duration::ZERO)` only looks.
 //!   A non-zero timeout is rounded **up** to the backend's resolution (a
 //!   millisecond for poll and epoll), never down to a busy zero.
@@ -42,15 +42,15 @@
 //!   half-closed the connection.
 //! * Registering an fd that cannot be watched is `InvalidInput`: for select,
 //!   an fd at or above `FD_SETSIZE` (1,024); for epoll, a regular file.
-//! * [`Token::WAKER`] (`usize::MAX`) is reserved: every selector owns a
-//!   [`Waker`] whose fd it watches under that token, and it never reports it.
+//! * [`Token::DOORBELL`] (`usize::MAX`) is reserved: every selector owns a
+//!   [`Doorbell`] whose fd it watches under that token, and it never reports it.
 
 use std::fmt;
 use std::io;
 use std::os::fd::BorrowedFd;
 use std::time::Duration;
 
-use super::waker::Waker;
+use super::doorbell::Doorbell;
 
 /// What to wait for on an fd: readable, writable, or both.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -127,8 +127,8 @@ impl fmt::Debug for Interest {
 pub struct Token(pub usize);
 
 impl Token {
-    /// Reserved for the selector's own [`Waker`]; `register` refuses it.
-    pub const WAKER: Token = Token(usize::MAX);
+    /// Reserved for the selector's own [`Doorbell`]; `register` refuses it.
+    pub const DOORBELL: Token = Token(usize::MAX);
 }
 
 /// One ready fd, as reported by [`Selector::wait`].
@@ -153,14 +153,14 @@ pub struct Event {
 ///
 /// A selector is `Send`: a loop may be set up on one thread and run on
 /// another. It is not shared: one thread waits on it, and other threads
-/// reach it only through its [`Waker`].
+/// reach it only through its [`Doorbell`].
 pub trait Selector: fmt::Debug + Send {
     /// The backend's name: `"select"`, `"poll"` or `"epoll"`.
     fn name(&self) -> &'static str;
 
     /// Starts watching `fd` for `interest`; events for it carry `token`.
     ///
-    /// Errors: `InvalidInput` for [`Token::WAKER`] (and, for `select`, for an
+    /// Errors: `InvalidInput` for [`Token::DOORBELL`] (and, for `select`, for an
     /// fd at or above `FD_SETSIZE`); `AlreadyExists` if `fd` is registered.
     fn register(&mut self, fd: BorrowedFd<'_>, token: Token, interest: Interest) -> io::Result<()>;
 
@@ -177,5 +177,5 @@ pub trait Selector: fmt::Debug + Send {
     fn wait(&mut self, events: &mut Vec<Event>, timeout: Option<Duration>) -> io::Result<()>;
 
     /// A handle another thread can use to end a `wait` early.
-    fn waker(&self) -> Waker;
+    fn doorbell(&self) -> Doorbell;
 }

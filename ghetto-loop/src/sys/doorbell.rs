@@ -6,6 +6,13 @@
 //! the loop's `wait` returns. (Chapter 19's thread pool and chapter 11's
 //! `call_soon_threadsafe` are built on this.) Before eventfd, the same trick was
 //! a pipe the process wrote to itself: the "self-pipe trick" of chapter 20.
+//!
+//! It is called a doorbell, not a waker, on purpose: from chapter 13 on,
+//! "waker" means `std::task::Waker`, the handle a future uses to say "poll me
+//! again". A task's waker rings this doorbell only when it is used from
+//! another thread (`event_loop/tasks.rs`); on the loop's own thread no
+//! system call is needed. mio calls the same thing `Waker`, polling calls it a
+//! notifier.
 
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
@@ -14,33 +21,33 @@ use std::sync::Arc;
 /// A cloneable, thread-safe handle that wakes one selector.
 ///
 /// ```
-/// use ghetto_loop::sys::Waker;
-/// let waker = Waker::new()?;
-/// let other = waker.clone();
-/// std::thread::spawn(move || other.wake()).join().unwrap()?;
-/// assert!(waker.drain()?, "the wake-up is pending until drained");
-/// assert!(!waker.drain()?);
+/// use ghetto_loop::sys::Doorbell;
+/// let doorbell = Doorbell::new()?;
+/// let other = doorbell.clone();
+/// std::thread::spawn(move || other.ring()).join().unwrap()?;
+/// assert!(doorbell.drain()?, "the wake-up is pending until drained");
+/// assert!(!doorbell.drain()?);
 /// # Ok::<(), std::io::Error>(())
 /// ```
 #[derive(Debug, Clone)]
-pub struct Waker {
+pub struct Doorbell {
     /// A non-blocking, close-on-exec eventfd, shared by every clone.
     fd: Arc<OwnedFd>,
 }
 
-impl Waker {
+impl Doorbell {
     /// A new eventfd, non-blocking and close-on-exec.
-    pub fn new() -> io::Result<Waker> {
+    pub fn new() -> io::Result<Doorbell> {
         // SAFETY: eventfd(2) takes an initial value and flags.
         let fd = crate::syscall!(eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK))?;
         // SAFETY: eventfd just returned this fd and nothing else owns it.
         let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-        Ok(Waker { fd: Arc::new(fd) })
+        Ok(Doorbell { fd: Arc::new(fd) })
     }
 
     /// Makes the fd readable, so the selector watching it wakes up.
     /// Waking twice before the selector drains is the same as waking once.
-    pub fn wake(&self) -> io::Result<()> {
+    pub fn ring(&self) -> io::Result<()> {
         let one: u64 = 1;
         // SAFETY: we pass a readable u64, which is what eventfd expects.
         match crate::syscall!(write(
@@ -57,7 +64,7 @@ impl Waker {
     }
 
     /// Resets the counter; returns whether there was a wake-up to consume.
-    /// The selector calls this when its wait returns with the waker ready.
+    /// The selector calls this when its wait returns with the doorbell ready.
     pub fn drain(&self) -> io::Result<bool> {
         let mut count: u64 = 0;
         // SAFETY: `count` is a writable u64, which is what eventfd expects.
@@ -74,7 +81,7 @@ impl Waker {
     }
 }
 
-impl AsFd for Waker {
+impl AsFd for Doorbell {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
     }
