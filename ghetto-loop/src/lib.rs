@@ -13,6 +13,9 @@
 //! | 06 | [`sys`]: `epoll(7)` (`sys::Epoll`) and the run-time choice `sys::SelectorKind` |
 //! | 11 | [`event_loop`]: `call_soon`, `call_later`, `add_reader`..., the ready queue and the timer heap |
 //! | 12 | [`protocol`]: transports, protocols and `create_server` |
+//! | 13 | [`future`]: the callback future, awaitable |
+//! | 14 | [`task`]: `spawn`, `JoinHandle`, `block_on` and [`run`]; the task waker |
+//! | 15 | [`net`]: `TcpListener`, `TcpStream` on the loop's reactor (`Registration`) |
 //!
 //! `ARCHITECTURE.md` beside this crate's `Cargo.toml` is the map: where each
 //! thing lives and what is never done.
@@ -33,3 +36,9 @@ pub mod sys;
 
 pub mod event_loop;
 pub mod protocol;
+
+pub mod future;
+pub mod net;
+pub mod task;
+
+pub use task::run;

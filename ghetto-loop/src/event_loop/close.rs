@@ -48,27 +48,38 @@ impl LoopHandle {
             return;
         }
         drop(inner.remote.close());
+        inner.door.close();
         let hooks = std::mem::take(&mut *inner.close_hooks.borrow_mut());
         for (_, hook) in hooks {
             hook();
         }
-        let (ready, timers, io, selector) = {
+        let (ready, timers, io, tasks, selector) = {
             let mut state = inner.state.borrow_mut();
             (
                 std::mem::take(&mut state.ready),
                 state.timers.take_all(),
                 state.io.take_all(),
+                state.tasks.take_all(),
                 state.selector.take(),
             )
         };
+        // A task still alive drops its future now, even if a `JoinHandle`
+        // keeps the task itself: its destructors run, and whatever it held
+        // (sockets, handles to this loop) goes with it.
+        for task in &tasks {
+            task.shut_down();
+        }
+        drop(tasks);
         // Cancel rather than just drop: a handle the program still holds
         // would otherwise keep its callback (and what it captured) alive.
         for timer in timers {
             timer.cancel();
         }
-        for handle in io {
+        let (handles, sockets) = io;
+        for handle in handles {
             handle.cancel();
         }
+        drop(sockets);
         drop(ready);
         drop(selector);
         // A handler or observer that captured a LoopHandle would keep the

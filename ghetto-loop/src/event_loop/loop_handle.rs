@@ -23,6 +23,7 @@ use super::io::{Direction, IoTable};
 use super::ready::Runnable;
 use super::remote::{self, Remote};
 use super::report::{Pass, Report, Stats};
+use super::tasks::{Door, TaskTable};
 use super::timers::{TimerHandle, Timers};
 use crate::sys::{Event, Selector};
 
@@ -49,6 +50,8 @@ pub(crate) struct Inner {
     pub(super) state: RefCell<State>,
     /// The door in from other threads.
     pub(super) remote: Arc<remote::Shared>,
+    /// The door task wakers use (chapter 14): keys woken from elsewhere.
+    pub(super) door: Arc<Door>,
     /// The backend's name, for messages.
     pub(super) selector_name: &'static str,
     /// `stop()` was called; the loop stops at the end of the current pass.
@@ -100,6 +103,11 @@ pub(crate) struct State {
     pub(crate) timers: Timers,
     /// Readers and writers by fd.
     pub(crate) io: IoTable,
+    /// Every live task, by key (chapter 14).
+    pub(crate) tasks: TaskTable,
+    /// Wakers of tasks whose fd became ready in this pass, woken once the
+    /// state is no longer borrowed; kept to reuse its allocation.
+    pub(crate) woken: Vec<std::task::Waker>,
 }
 
 thread_local! {
@@ -245,6 +253,15 @@ impl LoopHandle {
         RUNNING.with(|running| running.borrow().clone())
     }
 
+    /// Calls `f` with the loop running on this thread, without cloning its
+    /// handle (the task waker's fast path asks this on every wake-up).
+    pub(crate) fn with_running<R>(f: impl FnOnce(Option<&LoopHandle>) -> R) -> R {
+        RUNNING.with(|running| match running.try_borrow() {
+            Ok(running) => f(running.as_ref()),
+            Err(_) => f(None),
+        })
+    }
+
     /// The selector backend's name: `"select"`, `"poll"` or `"epoll"`.
     pub fn selector_name(&self) -> &'static str {
         self.inner.selector_name
@@ -255,6 +272,7 @@ impl LoopHandle {
     /// A loop over `selector`.
     pub(crate) fn new(selector: Box<dyn Selector>) -> LoopHandle {
         let remote = remote::Shared::new(selector.doorbell());
+        let door = Door::new(selector.doorbell());
         LoopHandle {
             inner: Rc::new(Inner {
                 selector_name: selector.name(),
@@ -264,8 +282,11 @@ impl LoopHandle {
                     ready: VecDeque::new(),
                     timers: Timers::new(),
                     io: IoTable::default(),
+                    tasks: TaskTable::default(),
+                    woken: Vec::new(),
                 }),
                 remote,
+                door,
                 stopping: Cell::new(false),
                 running: Cell::new(false),
                 closed: Cell::new(false),
@@ -368,6 +389,12 @@ impl LoopHandle {
         self.inner.running.set(true);
         RUNNING.with(|running| *running.borrow_mut() = Some(self.clone()));
         Ok(Running { lp: self.clone() })
+    }
+
+    /// Forgets a `stop()` (`block_on` runs until its future is done, and a
+    /// stop left pending would make every later wait a busy zero).
+    pub(crate) fn clear_stop(&self) {
+        self.inner.stopping.set(false);
     }
 
     /// Bumps the counters with `f`.

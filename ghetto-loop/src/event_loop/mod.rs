@@ -94,8 +94,10 @@ mod io;
 mod loop_handle;
 mod pass;
 mod ready;
+mod registration;
 mod remote;
 mod report;
+mod tasks;
 mod timers;
 
 use std::cell::RefCell;
@@ -106,10 +108,14 @@ use std::rc::Rc;
 
 pub use debug::{DEBUG_ENV, DEFAULT_SLOW_CALLBACK};
 pub use handle::Handle;
+pub use io::Direction;
 pub use loop_handle::LoopHandle;
 pub use ready::Runnable;
+pub use registration::Registration;
 pub use remote::Remote;
+pub(crate) use report::panic_message;
 pub use report::{Pass, Report, Stats, WaitReason};
+pub use tasks::TaskKey;
 pub use timers::TimerHandle;
 
 use crate::sys::{Selector, SelectorKind};

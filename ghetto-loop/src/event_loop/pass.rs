@@ -7,7 +7,9 @@
 //!    loop is stopping (look, but do not sleep); otherwise until the nearest
 //!    timer; otherwise no timeout at all.
 //! 2. **Wait** in the selector. This is the only place the loop blocks.
-//! 3. **Queue the callbacks of ready fds**, and those sent by other threads.
+//! 3. **Queue the callbacks of ready fds**, and those sent by other threads;
+//!    wake the tasks waiting on ready async sockets, which queues them in
+//!    this same pass (chapter 15).
 //! 4. **Queue the timers that are due.**
 //! 5. **Run exactly the entries queued now.** Whatever they schedule goes to
 //!    the back of the queue and runs in the *next* pass, after another
@@ -45,11 +47,17 @@ impl LoopHandle {
             } else if let Some(when) = state.timers.next_deadline() {
                 let left = when.saturating_duration_since(Instant::now());
                 (Some(left), WaitReason::NearestTimer)
-            } else if state.io.len() == 0 && inner.remote.is_silent() {
-                return Err(io::Error::other(
+            } else if state.io.len() == 0
+                && inner.remote.is_silent()
+                && inner.door.is_empty()
+                && state.tasks.no_waker_is_held()
+            {
+                return Err(io::Error::other(format!(
                     "the event loop would wait forever: no callback is queued, no timer is \
-                     pending, no fd has a reader or writer, and no Remote exists to wake it",
-                ));
+                     pending, no fd is watched, no Remote exists to wake it, and nothing holds \
+                     the waker of any of its {} task(s)",
+                    state.tasks.len()
+                )));
             } else {
                 (None, WaitReason::Nothing)
             }
@@ -65,19 +73,21 @@ impl LoopHandle {
             ready,
             timers,
             io,
+            tasks,
+            woken,
         } = &mut *state;
-        selector
-            .as_deref_mut()
-            .ok_or_else(closed_error)?
-            .wait(events, timeout)?;
+        let selector = selector.as_deref_mut().ok_or_else(closed_error)?;
+        selector.wait(events, timeout)?;
         let waited = started.map(|t| t.elapsed()).unwrap_or_default();
 
-        // 3. Ready fds, then callbacks from other threads.
+        // 3. Ready fds (a reader's callback is queued; a task waiting on an
+        // async socket has its waker set aside), then what other threads
+        // sent: callbacks and woken tasks.
         let mut io_callbacks = 0;
         for event in events.iter() {
-            io_callbacks += io.dispatch(event, ready);
+            io_callbacks += io.dispatch(selector, event, ready, woken);
         }
-        let threadsafe = inner.remote.drain_into(ready);
+        let threadsafe = inner.remote.drain_into(ready) + inner.door.drain_into(tasks, ready);
 
         // 4. Due timers.
         let timers_due = if timers.len() > 0 {
@@ -86,9 +96,18 @@ impl LoopHandle {
             0
         };
 
-        // 5. Run what is queued now, and not one entry more.
-        let todo = ready.len();
+        // Wake the tasks whose fd is ready, now that the state is free: a
+        // waker is user code to the loop. Ours queue their task at once, so
+        // it runs in this pass, not after another wait.
+        let mut to_wake = std::mem::take(woken);
         drop(state);
+        for waker in to_wake.drain(..) {
+            waker.wake();
+        }
+        inner.state.borrow_mut().woken = to_wake;
+
+        // 5. Run what is queued now, and not one entry more.
+        let todo = inner.state.borrow().ready.len();
         let mut ran = 0;
         for _ in 0..todo {
             // A short borrow per entry: the entry itself runs unborrowed.

@@ -71,4 +71,9 @@ pub trait Runnable {
     fn is_cancelled(&self) -> bool {
         false
     }
+
+    /// The loop is closing and will never run this again: drop what it
+    /// holds. A task drops its future here (chapter 14), so its destructors
+    /// run even while a `JoinHandle` keeps the task. Does nothing by default.
+    fn shut_down(&self) {}
 }

@@ -116,11 +116,12 @@ pub struct Pass {
     pub reason: WaitReason,
     /// How long the selector really waited.
     pub waited: Duration,
-    /// Reader and writer callbacks queued because their fd was ready.
+    /// Reader and writer callbacks queued, and tasks woken, because their fd
+    /// was ready.
     pub io_callbacks: usize,
     /// Timers that were due and queued.
     pub timers_due: usize,
-    /// Callbacks received from other threads and queued.
+    /// Callbacks and task wake-ups received from other threads and queued.
     pub threadsafe: usize,
     /// Entries run in this pass: exactly those queued when it began running.
     pub ran: usize,

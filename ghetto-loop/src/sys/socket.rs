@@ -95,6 +95,34 @@ impl Socket {
         }
     }
 
+    /// `socket` + a non-blocking `connect` (chapter 15): returns at once,
+    /// with the handshake under way. The socket turns writable when it ends;
+    /// then [`take_error`](Socket::take_error) says whether it failed.
+    pub fn connect_nonblocking(addr: SocketAddr) -> io::Result<Socket> {
+        let socket = Socket::tcp_for(&addr)?;
+        socket.set_nonblocking(true)?;
+        let (storage, len) = to_sockaddr(&addr);
+        // SAFETY: `storage` is a valid sockaddr of `len` bytes for the
+        // socket's family; the kernel only reads it.
+        let res = syscall!(connect(
+            socket.fd.as_raw_fd(),
+            (&raw const storage).cast::<libc::sockaddr>(),
+            len
+        ));
+        match res {
+            Ok(_) => Ok(socket),
+            // The handshake goes on in the kernel (EINTR too: a signal only
+            // interrupted our wait for it, not the handshake).
+            Err(e)
+                if e.raw_os_error() == Some(libc::EINPROGRESS)
+                    || e.kind() == io::ErrorKind::Interrupted =>
+            {
+                Ok(socket)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// `bind(2)`: give the socket a local address.
     pub fn bind(&self, addr: SocketAddr) -> io::Result<()> {
         let (storage, len) = to_sockaddr(&addr);
@@ -113,6 +141,17 @@ impl Socket {
     ///
     /// The new socket is `CLOEXEC` and, like every new fd, blocking.
     pub fn accept(&self) -> io::Result<(Socket, SocketAddr)> {
+        self.accept_with(libc::SOCK_CLOEXEC)
+    }
+
+    /// `accept4(2)` with `SOCK_NONBLOCK`: like [`accept`](Socket::accept),
+    /// but the new socket is non-blocking from birth, which saves the two
+    /// `fcntl` calls of `set_nonblocking` per connection (chapter 15).
+    pub fn accept_nonblocking(&self) -> io::Result<(Socket, SocketAddr)> {
+        self.accept_with(libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK)
+    }
+
+    fn accept_with(&self, flags: libc::c_int) -> io::Result<(Socket, SocketAddr)> {
         // SAFETY: sockaddr_storage is plain old data; all zeroes is valid.
         let mut storage: libc::sockaddr_storage = unsafe { mem::zeroed() };
         let mut len = mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
@@ -123,7 +162,7 @@ impl Socket {
                 self.fd.as_raw_fd(),
                 (&raw mut storage).cast::<libc::sockaddr>(),
                 &mut len,
-                libc::SOCK_CLOEXEC
+                flags
             ));
             match res {
                 Ok(fd) => break fd,
