@@ -9,7 +9,6 @@
 
 mod util;
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::{Cell, RefCell};
 use std::io::{self, Write};
 use std::os::unix::net::UnixStream;
@@ -20,7 +19,7 @@ use std::time::{Duration, Instant};
 use ghetto_loop::event_loop::{
     EventLoop, LoopHandle, Pass, Report, Runnable, TimerHandle, WaitReason,
 };
-use util::{conformance, open_fds};
+use util::{allocations, conformance, open_fds};
 
 /// A shared list of what happened, in order.
 #[derive(Clone, Default)]
@@ -591,34 +590,8 @@ conformance! {
 
 // ---- The ready queue allocates nothing per wake-up (chapter 14's tasks) ----
 
-/// Counts this thread's allocations, to check "no allocation per wake-up".
-struct CountingAllocator;
-
-thread_local! {
-    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-}
-
-// SAFETY: every call is forwarded to the system allocator unchanged; the
-// counter is a const-initialised thread-local `Cell`, which never allocates.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
-        // SAFETY: the caller's contract for `alloc` is passed on unchanged.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: as for `alloc`.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
 #[global_allocator]
-static ALLOCATOR: CountingAllocator = CountingAllocator;
-
-fn allocations() -> u64 {
-    ALLOCATIONS.with(Cell::get)
-}
+static ALLOCATOR: util::CountingAllocator = util::CountingAllocator;
 
 /// A runnable that reschedules itself until it has run `left` more times.
 struct Repeater {
