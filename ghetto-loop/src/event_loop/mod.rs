@@ -183,8 +183,8 @@ impl EventLoop {
     /// Schedules `start` with a [`Done`], runs the loop until something
     /// calls `done.set(value)`, and returns that value: a callback chain's
     /// way to give back a result. (asyncio's `run_until_complete` takes a
-    /// future; futures arrive in chapter 13, and this is what their
-    /// `run_until_complete` is built on.)
+    /// future; here futures arrive in chapter 13, and chapter 14's
+    /// [`block_on`](EventLoop::block_on) is the version that takes one.)
     ///
     /// Errors: as [`run_forever`](EventLoop::run_forever), and also when the
     /// loop stops, or runs out of work, before `done` is set.

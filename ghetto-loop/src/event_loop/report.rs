@@ -72,7 +72,8 @@ impl fmt::Display for Report {
                 message,
             } => write!(
                 f,
-                "{what} scheduled at {scheduled_at} panicked: {message} (the loop goes on)"
+                "{what} {} at {scheduled_at} panicked: {message} (the loop goes on)",
+                where_word(what)
             ),
             Report::Slow {
                 what,
@@ -80,7 +81,8 @@ impl fmt::Display for Report {
                 took,
             } => write!(
                 f,
-                "{what} scheduled at {scheduled_at} ran for {:.3} s, blocking the loop",
+                "{what} {} at {scheduled_at} ran for {:.3} s, blocking the loop",
+                where_word(what),
                 took.as_secs_f64()
             ),
             Report::Error {
@@ -102,6 +104,16 @@ pub enum WaitReason {
     /// Nothing is ready and no timer is pending: wait for an fd or a
     /// thread-safe callback, however long that takes.
     Nothing,
+}
+
+/// "spawned" for a task (its location is where it was spawned), else
+/// "scheduled".
+fn where_word(what: &str) -> &'static str {
+    if what.starts_with("task ") {
+        "spawned"
+    } else {
+        "scheduled"
+    }
 }
 
 /// A record of one pass of the loop, given to the

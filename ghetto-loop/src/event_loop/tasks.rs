@@ -204,7 +204,9 @@ impl TaskTable {
 
     /// Whether no waker of a live task is held by anyone but this table: then
     /// nothing can ever wake a parked task, and a loop with nothing else to
-    /// do would wait forever.
+    /// do would wait forever. The converse does not hold: a waker kept where
+    /// nothing will ever call it (say, inside the parked future itself)
+    /// counts as held, and the loop then sleeps, as tokio's would.
     pub(crate) fn no_waker_is_held(&self) -> bool {
         self.slots
             .iter()

@@ -24,7 +24,7 @@
 //! // ...and a timer callback fills it in 10 ms.
 //! let filler = fut.clone();
 //! lp.call_later(Duration::from_millis(10), move || filler.set_result(42).unwrap());
-//! // Pulled: an async block awaits it.
+//! // Pulled: an async block awaits it (`block_on` is chapter 14's).
 //! let got = lp.block_on(async { fut.await })?;
 //! assert_eq!(got.unwrap(), 42);
 //! # Ok::<(), std::io::Error>(())
@@ -36,6 +36,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use crate::event_loop::LoopHandle;
@@ -54,7 +55,9 @@ pub enum FutureError {
     /// [`cancel`](CallbackFuture::cancel) was called first.
     Cancelled,
     /// [`set_error`](CallbackFuture::set_error) was called first, with this.
-    Failed(Rc<dyn Error>),
+    /// (`Send + Sync`, so `?` turns it into an `io::Error` or an
+    /// `anyhow::Error`.)
+    Failed(Arc<dyn Error + Send + Sync>),
     /// [`result`](CallbackFuture::result) was asked before the future was
     /// done (asyncio's `InvalidStateError`).
     NotDone,
@@ -107,8 +110,11 @@ impl<T: 'static> CallbackFuture<T> {
     }
 
     /// Completes the future with an error (asyncio's `set_exception`).
-    pub fn set_error(&self, error: impl Into<Box<dyn Error>>) -> Result<(), FutureError> {
-        self.complete(Err(FutureError::Failed(Rc::from(error.into()))))
+    pub fn set_error(
+        &self,
+        error: impl Into<Box<dyn Error + Send + Sync>>,
+    ) -> Result<(), FutureError> {
+        self.complete(Err(FutureError::Failed(Arc::from(error.into()))))
     }
 
     /// Cancels the future: it is done, with [`FutureError::Cancelled`].
@@ -189,19 +195,26 @@ impl<T: Clone + 'static> Future for CallbackFuture<T> {
     /// # Cancel safety
     ///
     /// Dropping the await halfway loses nothing: the result stays in the
-    /// future for its other clones. (The waker stays listed until then, and
-    /// waking a task that no longer waits is harmless.)
+    /// future for its other clones. The task's waker stays listed until the
+    /// future is done (waking a task that no longer waits is harmless), so
+    /// a future that stays pending while many short-lived tasks await it
+    /// and give up keeps one waker per task: asyncio's done callbacks pile
+    /// up the same way.
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut state = self.shared.state.borrow_mut();
-        match &mut *state {
-            State::Done(outcome) => Poll::Ready(outcome.clone()),
-            State::Pending { wakers, .. } => {
-                if !wakers.iter().any(|w| w.will_wake(cx.waker())) {
-                    wakers.push(cx.waker().clone());
-                }
-                Poll::Pending
+        let known = match &*self.shared.state.borrow() {
+            // `T::clone` runs under a shared borrow: a clone that sets this
+            // same future would panic. Results are plain data in practice.
+            State::Done(outcome) => return Poll::Ready(outcome.clone()),
+            State::Pending { wakers, .. } => wakers.iter().any(|w| w.will_wake(cx.waker())),
+        };
+        if !known {
+            // Cloned outside the borrow: a waker's clone is code of its own.
+            let waker = cx.waker().clone();
+            if let State::Pending { wakers, .. } = &mut *self.shared.state.borrow_mut() {
+                wakers.push(waker);
             }
         }
+        Poll::Pending
     }
 }
 
