@@ -16,6 +16,7 @@
 //! | 13 | [`future`]: the callback future, awaitable |
 //! | 14 | [`task`]: `spawn`, `JoinHandle`, `block_on` and [`run`]; the task waker |
 //! | 15 | [`net`]: `TcpListener`, `TcpStream` on the loop's reactor (`Registration`) |
+//! | 16 | [`time`]: `sleep`, `timeout`, `interval`, `join`/`select`; the paused clock |
 //!
 //! `ARCHITECTURE.md` beside this crate's `Cargo.toml` is the map: where each
 //! thing lives and what is never done.
@@ -40,5 +41,6 @@ pub mod protocol;
 pub mod future;
 pub mod net;
 pub mod task;
+pub mod time;
 
 pub use task::run;

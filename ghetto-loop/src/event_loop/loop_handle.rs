@@ -54,6 +54,9 @@ pub(crate) struct Inner {
     pub(super) door: Arc<Door>,
     /// The backend's name, for messages.
     pub(super) selector_name: &'static str,
+    /// The virtual clock's "now" while it is paused (chapter 16, `clock.rs`);
+    /// `None`: the real monotonic clock.
+    pub(super) paused_at: Cell<Option<Instant>>,
     /// `stop()` was called; the loop stops at the end of the current pass.
     pub(super) stopping: Cell<bool>,
     /// A `run_*` method is on the stack.
@@ -157,11 +160,6 @@ impl LoopHandle {
     #[track_caller]
     pub fn call_at(&self, when: Instant, callback: impl FnOnce() + 'static) -> TimerHandle {
         self.call_at_located(when, Location::caller(), Box::new(callback))
-    }
-
-    /// The loop's clock: monotonic, never goes back (`CLOCK_MONOTONIC`).
-    pub fn time(&self) -> Instant {
-        Instant::now()
     }
 
     /// Queues a [`Runnable`] to run on the next pass. Queue the same `Rc`
@@ -287,6 +285,7 @@ impl LoopHandle {
                 }),
                 remote,
                 door,
+                paused_at: Cell::new(None),
                 stopping: Cell::new(false),
                 running: Cell::new(false),
                 closed: Cell::new(false),
@@ -300,6 +299,25 @@ impl LoopHandle {
                 next_close_hook: Cell::new(0),
             }),
         }
+    }
+
+    /// A timer that wakes a task at `when` (chapter 16's `Sleep`); `None`
+    /// on a closed loop, where nothing will ever fire.
+    pub(crate) fn wake_at(
+        &self,
+        when: Instant,
+        location: &'static Location<'static>,
+    ) -> Option<TimerHandle> {
+        if self.is_closed() {
+            return None;
+        }
+        Some(
+            self.inner
+                .state
+                .borrow_mut()
+                .timers
+                .push_wake(when, location),
+        )
     }
 
     fn call_at_located(
@@ -388,6 +406,10 @@ impl LoopHandle {
         }
         self.inner.running.set(true);
         RUNNING.with(|running| *running.borrow_mut() = Some(self.clone()));
+        // Timers fire as close to their deadline as the kernel allows (see
+        // `sys::set_timer_slack`). Best effort: a kernel that refuses only
+        // makes timers a little later.
+        let _ = crate::sys::set_timer_slack(std::time::Duration::from_nanos(1));
         Ok(Running { lp: self.clone() })
     }
 

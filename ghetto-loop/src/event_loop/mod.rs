@@ -87,6 +87,7 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+mod clock;
 mod close;
 mod debug;
 mod handle;

@@ -45,8 +45,12 @@ impl LoopHandle {
             } else if inner.stopping.get() {
                 (Some(Duration::ZERO), WaitReason::Stopping)
             } else if let Some(when) = state.timers.next_deadline() {
-                let left = when.saturating_duration_since(Instant::now());
-                (Some(left), WaitReason::NearestTimer)
+                if self.is_clock_paused() {
+                    (Some(Duration::ZERO), WaitReason::ClockJump)
+                } else {
+                    let left = when.saturating_duration_since(self.time());
+                    (Some(left), WaitReason::NearestTimer)
+                }
             } else if state.io.len() == 0
                 && inner.remote.is_silent()
                 && inner.door.is_empty()
@@ -89,9 +93,19 @@ impl LoopHandle {
         }
         let threadsafe = inner.remote.drain_into(ready) + inner.door.drain_into(tasks, ready);
 
-        // 4. Due timers.
+        // A paused clock with nothing else to do jumps to the nearest timer.
+        if reason == WaitReason::ClockJump
+            && events.is_empty()
+            && ready.is_empty()
+            && let Some(when) = timers.next_deadline()
+        {
+            self.jump_clock_to(when);
+        }
+
+        // 4. Due timers: callbacks are queued, sleeping tasks' wakers set
+        // aside with those of ready sockets.
         let timers_due = if timers.len() > 0 {
-            timers.pop_due(Instant::now(), ready)
+            timers.pop_due(self.time(), ready, woken)
         } else {
             0
         };

@@ -104,6 +104,9 @@ pub enum WaitReason {
     /// Nothing is ready and no timer is pending: wait for an fd or a
     /// thread-safe callback, however long that takes.
     Nothing,
+    /// The clock is paused and only timers wait: look at the fds without
+    /// waiting, then jump the clock to the nearest deadline (chapter 16).
+    ClockJump,
 }
 
 /// "spawned" for a task (its location is where it was spawned), else

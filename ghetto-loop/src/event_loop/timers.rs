@@ -1,6 +1,11 @@
 //! The timer heap: `call_later` and `call_at`, and the deadline that sets
 //! the loop's wait (chapter 11; chapter 16's `sleep` is built on it).
 //!
+//! A timer does one of two things when it is due: queue a callback
+//! (`call_later`), or wake a task (chapter 16's `Sleep`: the entry holds the
+//! task's waker, so a sleep costs one allocation, not a callback and a
+//! closure on top).
+//!
 //! A binary min-heap ordered by deadline, so the nearest timer is always at
 //! the top: the loop peeks at it to choose how long the selector may wait,
 //! and pops the timers that are due. Timers with the same deadline run in
@@ -17,12 +22,13 @@
 //! `_MIN_CANCELLED_TIMER_HANDLES_FRACTION`); tokio uses a hierarchical timing
 //! wheel instead, where cancelling is O(1) and removes the entry at once.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
 use std::fmt;
 use std::panic::Location;
 use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 use super::handle::Handle;
@@ -58,8 +64,8 @@ pub struct TimerHandle {
 struct Timer {
     /// When it is due.
     when: Instant,
-    /// The callback, as any handle.
-    handle: Handle,
+    /// What happens then.
+    action: Action,
     /// Whether the timer is still in the heap (not yet due, or cancelled
     /// but not yet thrown away). Only a cancel while it is in the heap
     /// counts towards compaction.
@@ -68,21 +74,76 @@ struct Timer {
     cancelled_in_heap: Rc<Cell<usize>>,
 }
 
+/// What a due timer does.
+enum Action {
+    /// Queue this callback (`call_later`, `call_at`).
+    Callback(Handle),
+    /// Wake the task that waits for it (chapter 16's `Sleep`).
+    Wake {
+        /// The waiting task's waker; taken when the timer fires.
+        waker: RefCell<Option<Waker>>,
+        /// The timer is due and has fired.
+        fired: Cell<bool>,
+        cancelled: Cell<bool>,
+        /// Where the sleep was made.
+        location: &'static Location<'static>,
+    },
+}
+
+impl Action {
+    fn is_cancelled(&self) -> bool {
+        match self {
+            Action::Callback(handle) => handle.is_cancelled(),
+            Action::Wake { cancelled, .. } => cancelled.get(),
+        }
+    }
+}
+
 impl TimerHandle {
     /// Cancels the timer: it will not run, and its callback is dropped now.
     pub fn cancel(&self) {
         let timer = &self.timer;
-        if timer.in_heap.get() && !timer.handle.is_cancelled() {
+        if timer.in_heap.get() && !timer.action.is_cancelled() {
             timer
                 .cancelled_in_heap
                 .set(timer.cancelled_in_heap.get() + 1);
         }
-        timer.handle.cancel();
+        match &timer.action {
+            Action::Callback(handle) => handle.cancel(),
+            Action::Wake {
+                waker, cancelled, ..
+            } => {
+                cancelled.set(true);
+                // Taken out first: dropping a waker is code of its own.
+                let waker = waker.take();
+                drop(waker);
+            }
+        }
     }
 
     /// Whether [`cancel`](TimerHandle::cancel) was called.
     pub fn is_cancelled(&self) -> bool {
-        self.timer.handle.is_cancelled()
+        self.timer.action.is_cancelled()
+    }
+
+    /// For a waking timer (chapter 16): `Ready` once it has fired;
+    /// otherwise keeps `cx`'s waker to be woken when it does.
+    pub(crate) fn poll_fired(&self, cx: &mut Context<'_>) -> Poll<()> {
+        let Action::Wake { waker, fired, .. } = &self.timer.action else {
+            return Poll::Ready(());
+        };
+        if fired.get() {
+            return Poll::Ready(());
+        }
+        let stale = {
+            let mut slot = waker.borrow_mut();
+            match &*slot {
+                Some(w) if w.will_wake(cx.waker()) => None,
+                _ => slot.replace(cx.waker().clone()),
+            }
+        };
+        drop(stale);
+        Poll::Pending
     }
 
     /// When the timer is (or was) due, on the loop's clock
@@ -93,7 +154,10 @@ impl TimerHandle {
 
     /// Where the timer was scheduled.
     pub fn location(&self) -> &'static Location<'static> {
-        self.timer.handle.location()
+        match &self.timer.action {
+            Action::Callback(handle) => handle.location(),
+            Action::Wake { location, .. } => location,
+        }
     }
 }
 
@@ -126,9 +190,29 @@ impl Timers {
 
     /// Adds a timer that runs `handle` at `when`.
     pub(crate) fn push(&mut self, when: Instant, handle: Handle) -> TimerHandle {
+        self.push_action(when, Action::Callback(handle))
+    }
+
+    /// Adds a timer that wakes a task at `when` (see
+    /// [`TimerHandle::poll_fired`]).
+    pub(crate) fn push_wake(
+        &mut self,
+        when: Instant,
+        location: &'static Location<'static>,
+    ) -> TimerHandle {
+        let action = Action::Wake {
+            waker: RefCell::new(None),
+            fired: Cell::new(false),
+            cancelled: Cell::new(false),
+            location,
+        };
+        self.push_action(when, action)
+    }
+
+    fn push_action(&mut self, when: Instant, action: Action) -> TimerHandle {
         let timer = Rc::new(Timer {
             when,
-            handle,
+            action,
             in_heap: Cell::new(true),
             cancelled_in_heap: self.cancelled_in_heap.clone(),
         });
@@ -146,7 +230,7 @@ impl Timers {
         TimerHandle {
             timer: Rc::new(Timer {
                 when,
-                handle,
+                action: Action::Callback(handle),
                 in_heap: Cell::new(false),
                 cancelled_in_heap: Rc::new(Cell::new(0)),
             }),
@@ -161,12 +245,13 @@ impl Timers {
         self.heap.peek().map(|e| e.when)
     }
 
-    /// Moves every timer due at `now` to `ready`, in deadline order; returns
-    /// how many.
+    /// Moves every timer due at `now` to `ready` (a callback) or `woken`
+    /// (a task's waker), in deadline order; returns how many.
     pub(crate) fn pop_due(
         &mut self,
         now: Instant,
         ready: &mut VecDeque<Rc<dyn Runnable>>,
+        woken: &mut Vec<Waker>,
     ) -> usize {
         let mut due = 0;
         loop {
@@ -177,7 +262,13 @@ impl Timers {
             }
             if let Some(entry) = self.heap.pop() {
                 entry.timer.in_heap.set(false);
-                ready.push_back(entry.timer.handle.runnable());
+                match &entry.timer.action {
+                    Action::Callback(handle) => ready.push_back(handle.runnable()),
+                    Action::Wake { waker, fired, .. } => {
+                        fired.set(true);
+                        woken.extend(waker.take());
+                    }
+                }
                 due += 1;
             }
         }
@@ -189,7 +280,7 @@ impl Timers {
         let cancelled = self.cancelled_in_heap.get();
         if self.heap.len() > MIN_ENTRIES_TO_COMPACT && cancelled * 2 > self.heap.len() {
             self.heap.retain(|e| {
-                let keep = !e.timer.handle.is_cancelled();
+                let keep = !e.timer.action.is_cancelled();
                 if !keep {
                     e.timer.in_heap.set(false);
                 }
@@ -227,7 +318,7 @@ impl Timers {
         while self
             .heap
             .peek()
-            .is_some_and(|top| top.timer.handle.is_cancelled())
+            .is_some_and(|top| top.timer.action.is_cancelled())
         {
             if let Some(entry) = self.heap.pop() {
                 entry.timer.in_heap.set(false);

@@ -38,7 +38,7 @@ use std::time::Duration;
 use super::doorbell::Doorbell;
 use super::registration::{already_registered, check_token, not_registered};
 use super::selector::{Event, Interest, Selector, Token};
-use super::timeout::{millis_rounded_up, wait_with_retries};
+use super::timeout::{millis_rounded_up, timespec, wait_with_retries};
 
 /// The most events one [`Epoll::wait`] returns.
 pub const READY_CAPACITY: usize = 1024;
@@ -77,6 +77,12 @@ pub struct Epoll {
     /// [`READY_CAPACITY`] and every entry is initialised, so the kernel can
     /// write any prefix of it.
     ready: Vec<libc::epoll_event>,
+    /// Whether to wait with `epoll_pwait2` (a timeout to the nanosecond,
+    /// Linux 5.11 and later; chapter 16's timers need it) rather than
+    /// `epoll_wait` (whole milliseconds, rounded up). Turned off for good the
+    /// first time the kernel answers `ENOSYS`: then a 1.5 ms timer waits
+    /// 2 ms, and sub-millisecond timers are up to a millisecond late.
+    precise: bool,
 }
 
 /// Whether an fd is reported while it is ready, or when it becomes ready.
@@ -117,6 +123,7 @@ impl Epoll {
             doorbell: Doorbell::new()?,
             trigger,
             ready: vec![libc::epoll_event { events: 0, u64: 0 }; READY_CAPACITY],
+            precise: true,
         };
         // The doorbell is drained on every wake-up, so plain level-triggered
         // readability is all it needs, in either mode.
@@ -223,15 +230,22 @@ impl Selector for Epoll {
 
     fn wait(&mut self, events: &mut Vec<Event>, timeout: Option<Duration>) -> io::Result<()> {
         events.clear();
+        let (epfd, precise) = (self.epfd.as_raw_fd(), &mut self.precise);
+        let (buf, len) = (self.ready.as_mut_ptr(), self.ready.len() as libc::c_int);
         let ready = wait_with_retries(timeout, |left| {
-            // SAFETY: `ready` holds READY_CAPACITY initialised epoll_events
-            // and we pass that length, so the kernel writes inside it.
-            syscall!(epoll_wait(
-                self.epfd.as_raw_fd(),
-                self.ready.as_mut_ptr(),
-                self.ready.len() as libc::c_int,
-                millis_rounded_up(left)
-            ))
+            if *precise {
+                let ts = timespec(left);
+                let ts_ptr = ts.as_ref().map_or(ptr::null(), |ts| ts as *const _);
+                // SAFETY: `buf` holds `len` initialised epoll_events, so the
+                // kernel writes inside it; `ts_ptr` is null or points at `ts`,
+                // alive for the call; a null signal mask changes nothing.
+                match syscall!(epoll_pwait2(epfd, buf, len, ts_ptr, ptr::null())) {
+                    Err(e) if e.raw_os_error() == Some(libc::ENOSYS) => *precise = false,
+                    other => return other,
+                }
+            }
+            // SAFETY: as above; the timeout is whole milliseconds.
+            syscall!(epoll_wait(epfd, buf, len, millis_rounded_up(left)))
         })?;
         for raw in &self.ready[..ready] {
             // epoll_event is packed on x86-64: copy the fields out by value.
@@ -276,6 +290,7 @@ impl fmt::Debug for Epoll {
             .field("epfd", &self.epfd)
             .field("trigger", &self.trigger)
             .field("ready_capacity", &self.ready.len())
+            .field("precise", &self.precise)
             .finish_non_exhaustive()
     }
 }

@@ -63,4 +63,4 @@ pub use poll::Poll;
 pub use select::{FD_SETSIZE, Select};
 pub use selector::{Event, Interest, Selector, Token};
 pub use socket::{Shutdown, Socket};
-pub use usage::{CpuTime, is_out_of_resources, raise_fd_limit, stack_limit};
+pub use usage::{CpuTime, is_out_of_resources, raise_fd_limit, set_timer_slack, stack_limit};

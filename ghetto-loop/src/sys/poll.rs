@@ -26,7 +26,7 @@ use std::time::Duration;
 use super::doorbell::Doorbell;
 use super::registration::{already_registered, check_token, not_registered};
 use super::selector::{Event, Interest, Selector, Token};
-use super::timeout::{millis_rounded_up, wait_with_retries};
+use super::timeout::{timespec, wait_with_retries};
 
 /// A `poll(2)` selector: the backend of chapter 05.
 ///
@@ -163,12 +163,18 @@ impl Selector for Poll {
     fn wait(&mut self, events: &mut Vec<Event>, timeout: Option<Duration>) -> io::Result<()> {
         events.clear();
         let ready = wait_with_retries(timeout, |left| {
+            // ppoll(2) is poll(2) with a timeout to the nanosecond
+            // (chapter 16's timers); the null signal mask changes nothing.
+            let ts = timespec(left);
+            let ts_ptr = ts.as_ref().map_or(std::ptr::null(), |ts| ts as *const _);
             // SAFETY: `fds` is a valid array of `fds.len()` pollfds; the
-            // kernel reads `fd`/`events` and writes `revents`, nothing else.
-            syscall!(poll(
+            // kernel reads `fd`/`events` and writes `revents`, nothing else;
+            // `ts_ptr` is null or points at `ts`, alive for the call.
+            syscall!(ppoll(
                 self.fds.as_mut_ptr(),
                 self.fds.len() as libc::nfds_t,
-                millis_rounded_up(left)
+                ts_ptr,
+                std::ptr::null()
             ))
         })?;
         // poll says how many entries have news, not which: find them by

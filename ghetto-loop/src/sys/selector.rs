@@ -20,7 +20,8 @@
 //!   registered fd is ready, the doorbell is woken, or `timeout` passes, and then
 //!   fills `events`. `None` waits forever; `Some(Duration::ZERO)` only looks.
 //!   A non-zero timeout is rounded **up** to the backend's resolution (a
-//!   millisecond for poll and epoll), never down to a busy zero.
+//!   microsecond for select; a nanosecond for poll and epoll since chapter
+//!   16 waits with `ppoll` and `epoll_pwait2`), never down to a busy zero.
 //! * A signal that interrupts the wait (`EINTR`) is retried inside `wait` with
 //!   the time that is left, so callers never see `Interrupted`.
 //! * Readiness is level-triggered: an fd that is still readable is reported

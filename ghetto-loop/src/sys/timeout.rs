@@ -89,6 +89,19 @@ pub(crate) fn millis_rounded_up(timeout: Option<Duration>) -> libc::c_int {
     }
 }
 
+/// The `timeout` argument of `ppoll(2)` and `epoll_pwait2(2)` (chapter 16):
+/// a `timespec` to the nanosecond, so a 1.5 ms timer waits 1.5 ms, not 2.
+/// `None` (wait forever) is a null pointer to the kernel.
+pub(crate) fn timespec(timeout: Option<Duration>) -> Option<libc::timespec> {
+    timeout.map(|t| {
+        let t = t.min(LONGEST_SINGLE_WAIT);
+        libc::timespec {
+            tv_sec: t.as_secs() as libc::time_t,
+            tv_nsec: t.subsec_nanos() as libc::c_long,
+        }
+    })
+}
+
 /// The `timeout` argument of `select(2)`: a `timeval` with microseconds
 /// rounded **up**.
 pub(crate) fn timeval_rounded_up(timeout: Duration) -> libc::timeval {

@@ -188,6 +188,19 @@ fn read_limit(
     Ok((finite(lim.rlim_cur), finite(lim.rlim_max)))
 }
 
+/// Sets this thread's timer slack (`prctl(PR_SET_TIMERSLACK)`), chapter 16.
+///
+/// The kernel may fire a sleeping thread's timer up to "slack" late, so it
+/// can batch wake-ups; the default is 50 microseconds, which every timer of
+/// a loop would inherit. A loop asks for 1 ns when it starts running: its
+/// timers are the program's deadlines, not background chores.
+pub fn set_timer_slack(slack: Duration) -> io::Result<()> {
+    let ns = slack.as_nanos().clamp(1, libc::c_ulong::MAX as u128) as libc::c_ulong;
+    // SAFETY: PR_SET_TIMERSLACK takes one unsigned long and no pointers.
+    crate::syscall!(prctl(libc::PR_SET_TIMERSLACK, ns, 0, 0, 0))?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
