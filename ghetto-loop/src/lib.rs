@@ -17,6 +17,7 @@
 //! | 14 | [`task`]: `spawn`, `JoinHandle`, `block_on` and [`run`]; the task waker |
 //! | 15 | [`net`]: `TcpListener`, `TcpStream` on the loop's reactor (`Registration`) |
 //! | 16 | [`time`]: `sleep`, `timeout`, `interval`, `join`/`select`; the paused clock |
+//! | 17 | [`sync`]: `Mutex`, `Semaphore`, `Event`, `oneshot`, `mpsc`, the scoped `Pool::with`, `Stream` |
 //!
 //! `ARCHITECTURE.md` beside this crate's `Cargo.toml` is the map: where each
 //! thing lives and what is never done.
@@ -40,6 +41,7 @@ pub mod protocol;
 
 pub mod future;
 pub mod net;
+pub mod sync;
 pub mod task;
 pub mod time;
 

@@ -95,6 +95,7 @@ pub fn describe(pass: &Pass) -> String {
         WaitReason::Stopping => "stopping, so only look",
         WaitReason::NearestTimer => "the nearest timer",
         WaitReason::Nothing => "nothing to do but wait",
+        WaitReason::ClockJump => "the paused clock jumps to the nearest timer (chapter 16)",
     };
     let mut line = format!(
         "waited {:.3} s ({timeout}: {why}); ran {}",

@@ -56,11 +56,13 @@ impl LoopHandle {
                 && inner.door.is_empty()
                 && state.tasks.no_waker_is_held()
             {
+                let tasks = match state.tasks.len() {
+                    0 => String::new(),
+                    n => format!(", and nothing holds the waker of any of its {n} parked task(s)"),
+                };
                 return Err(io::Error::other(format!(
                     "the event loop would wait forever: no callback is queued, no timer is \
-                     pending, no fd is watched, no Remote exists to wake it, and nothing holds \
-                     the waker of any of its {} task(s)",
-                    state.tasks.len()
+                     pending, no fd is watched and no Remote exists to wake it{tasks}"
                 )));
             } else {
                 (None, WaitReason::Nothing)

@@ -171,7 +171,10 @@ impl<F: Future + 'static> Join<F::Output> for Task<F> {
     fn poll_join(&self, cx: &mut Context<'_>) -> Poll<Result<F::Output, JoinError>> {
         let Ok(mut stage) = self.stage.try_borrow_mut() else {
             // Borrowed: this very task is being polled, and awaits itself.
-            panic!("{} awaited its own JoinHandle, which can never finish", self.label());
+            panic!(
+                "{} awaited its own JoinHandle, which can never finish",
+                self.label()
+            );
         };
         if matches!(*stage, Stage::Running(_)) {
             drop(stage);
