@@ -9,7 +9,7 @@
 //!
 //! The trait is the `futures` crate's (and `std`'s unstable
 //! `AsyncIterator`), written out here because the standard library has
-//! none yet. Three streams show it: [`mpsc::Receiver`](super::mpsc::Receiver)
+//! none yet. Three streams show it: [`mpsc::Receiver`]
 //! (a stream of messages), chapter 16's [`Interval`] (a stream of ticks
 //! that never ends), and [`Lines`], written by hand as a state machine over
 //! a [`TcpStream`]: what an `async gen` in Python, or an `async` generator

@@ -9,8 +9,10 @@ use std::time::{Duration, Instant};
 use super::sleep::{Sleep, sleep_until};
 use crate::event_loop::LoopHandle;
 
-/// What an [`Interval`] does after a tick was missed (the consumer was
-/// busy past the next deadline).
+/// What an [`Interval`] does after a tick was missed: the consumer came
+/// back after the *next* tick was due too. A tick late by less than a period
+/// keeps the grid under every behaviour (tokio counts a tick as missed once
+/// it is 5 ms late; here the period is the threshold).
 ///
 /// With a period of 10 ms, ticks due at 0, 10, 20, 30, and a consumer
 /// that comes back at 35:
@@ -106,8 +108,11 @@ impl Interval {
             MissedTick::Burst => due + self.period,
             MissedTick::Delay if now > due + self.period => now + self.period,
             MissedTick::Skip if now > due + self.period => {
-                let behind = (now - due).as_nanos() / self.period.as_nanos();
-                due + self.period * (behind as u32 + 1)
+                // The first point of the grid after now, in u128 nanoseconds
+                // so a long stall with a short period cannot overflow.
+                let period = self.period.as_nanos();
+                let ahead = ((now - due).as_nanos() / period + 1) * period;
+                due + Duration::from_nanos(ahead.min(u64::MAX as u128) as u64)
             }
             MissedTick::Delay | MissedTick::Skip => due + self.period,
         };
