@@ -9,7 +9,7 @@
 //! * Every fd is owned by an [`OwnedFd`](std::os::fd::OwnedFd) (closed exactly
 //!   once, on drop) and created with `CLOEXEC`.
 //! * Every call that fails returns `io::Error::last_os_error()` through
-//!   [`syscall!`]; nothing here panics on what the OS or a peer controls.
+//!   [`syscall!`](crate::syscall); nothing here panics on what the OS or a peer controls.
 //! * `EINTR` is retried where a call can block (see each function);
 //!   `EAGAIN` is returned to the caller as `ErrorKind::WouldBlock`, because
 //!   only the caller knows whether to wait, poll or give up.
