@@ -18,6 +18,7 @@
 //! | 15 | [`net`]: `TcpListener`, `TcpStream` on the loop's reactor (`Registration`) |
 //! | 16 | [`time`]: `sleep`, `timeout`, `interval`, `join`/`select`; the paused clock |
 //! | 17 | [`sync`]: `Mutex`, `Semaphore`, `Event`, `oneshot`, `mpsc`, the scoped `Pool::with`, `Stream` |
+//! | 18 | [`scope`]: task groups: children that end with their scope, errors reported together |
 //!
 //! `ARCHITECTURE.md` beside this crate's `Cargo.toml` is the map: where each
 //! thing lives and what is never done.
@@ -41,6 +42,7 @@ pub mod protocol;
 
 pub mod future;
 pub mod net;
+pub mod scope;
 pub mod sync;
 pub mod task;
 pub mod time;
