@@ -98,11 +98,11 @@ conformance! {
             g.spawn("slow", child(ms(1_000), "slow", l.clone(), d.guard()));
             g.spawn("fails", async {
                 sleep(ms(10)).await;
-                Err::<(), _>(io::Error::new(io::ErrorKind::ConnectionRefused, "refused"))
+                Err(io::Error::new(io::ErrorKind::ConnectionRefused, "refused").into())
             });
             g.spawn("fails too", async {
                 sleep(ms(10)).await;
-                Err::<(), BoxError>("also broken".into())
+                Err("also broken".into())
             });
             Ok(())
         }))?

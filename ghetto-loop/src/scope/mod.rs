@@ -148,17 +148,17 @@ where
 }
 
 impl TaskGroup {
-    /// Spawns `child`, called `name`, into the group.
+    /// Spawns `child`, called `name`, into the group. Inside it, `?` turns
+    /// any error into the [`BoxError`] the group reports.
     ///
     /// # Panics
     ///
     /// If the group is over or cancelled: a handle that outlived its group
     /// is a bug in the program, and a child spawned then would run unowned.
     #[track_caller]
-    pub fn spawn<F, E>(&self, name: impl Into<String>, child: F)
+    pub fn spawn<F>(&self, name: impl Into<String>, child: F)
     where
-        F: Future<Output = Result<(), E>> + 'static,
-        E: Into<BoxError> + 'static,
+        F: Future<Output = Result<(), BoxError>> + 'static,
     {
         let name = name.into();
         let (handle, waker) = {
