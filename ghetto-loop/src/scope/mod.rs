@@ -167,9 +167,8 @@ impl TaskGroup {
                 !state.cancelled,
                 "TaskGroup::spawn({name:?}): the group is cancelled or over; its children may not outlive it"
             );
-            let task = async move { child.await.map_err(Into::into) };
             (
-                state.lp.spawn_named(name.clone(), task),
+                state.lp.spawn_named(name.clone(), child),
                 state.waker.clone(),
             )
         };
