@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::suite::Suite;
+use crate::tasks::{TaskPlan, TaskRuntime};
 
 /// The usage text.
 pub const USAGE: &str = "\
@@ -13,10 +14,15 @@ The C10K benchmark: every chapter's echo server against a tokio peer.
 Usage:
   bench [OPTIONS]                 run a suite; report and plots in target/bench/
   bench list                      list the servers it knows
-  bench serve NAME ADDR [--cpu N] run one server (the harness starts these itself)
+  bench serve NAME ADDR [--cpu N] [--strace FILE]
+                                  run one server (the harness starts these itself),
+                                  under `strace -f -c -o FILE` if asked
+  bench tasks ghetto-loop|tokio [--cpu N] [--tasks N] [--batches N]
+                                  measure spawn+join and idle tasks on one runtime,
+                                  print them on one line (the harness runs this too)
 
 Options:
-  --suite default|quick   default: every server, both pinnings, 3 runs (~6 min);
+  --suite default|quick   default: every server, both pinnings, 3 runs (~7 min);
                           quick: tokio and one chapter, a few seconds (default: default)
   --servers A,B           only these servers (tokio is always kept: it is the baseline)
   --runs N                runs per cell
@@ -44,6 +50,17 @@ pub enum Command {
         addr: SocketAddr,
         /// CPU to pin to.
         cpu: Option<usize>,
+        /// Run it under `strace -f -c`, the summary going to this file.
+        strace: Option<PathBuf>,
+    },
+    /// Measure one runtime's tasks and print the figures.
+    Tasks {
+        /// Which runtime.
+        runtime: TaskRuntime,
+        /// CPU to pin to.
+        cpu: Option<usize>,
+        /// Tasks per batch, and tasks parked.
+        plan: TaskPlan,
     },
     /// Print the usage.
     Help,
@@ -54,6 +71,7 @@ pub enum Command {
 pub fn parse(args: &[String], default_out: PathBuf) -> Result<Command, String> {
     match args.first().map(String::as_str) {
         Some("serve") => return parse_serve(&args[1..]),
+        Some("tasks") => return parse_tasks(&args[1..]),
         Some("list") if args.len() == 1 => return Ok(Command::List),
         _ => {}
     }
@@ -119,21 +137,52 @@ fn parse_serve(args: &[String]) -> Result<Command, String> {
     let addr = addr
         .parse()
         .map_err(|_| format!("{addr:?} is not an address like 127.0.0.1:0"))?;
-    let cpu = match rest {
-        [] => None,
-        [flag, cpu] if flag == "--cpu" => Some(number::<usize>("--cpu", cpu)?),
-        other => {
-            return Err(format!(
-                "unexpected arguments after serve: {}",
-                other.join(" ")
-            ));
+    let (mut cpu, mut strace) = (None, None);
+    for pair in rest.chunks(2) {
+        match pair {
+            [flag, cpu_text] if flag == "--cpu" => cpu = Some(number("--cpu", cpu_text)?),
+            [flag, file] if flag == "--strace" => strace = Some(PathBuf::from(file)),
+            other => {
+                return Err(format!(
+                    "unexpected arguments after serve: {}",
+                    other.join(" ")
+                ));
+            }
         }
-    };
+    }
     Ok(Command::Serve {
         name: name.clone(),
         addr,
         cpu,
+        strace,
     })
+}
+
+fn parse_tasks(args: &[String]) -> Result<Command, String> {
+    let [name, rest @ ..] = args else {
+        return Err("tasks needs a runtime: tasks ghetto-loop|tokio".to_owned());
+    };
+    let runtime = TaskRuntime::named(name)
+        .ok_or_else(|| format!("tasks needs ghetto-loop or tokio, not {name:?}"))?;
+    let mut cpu = None;
+    let mut plan = TaskPlan::default();
+    for pair in rest.chunks(2) {
+        match pair {
+            [flag, n] if flag == "--cpu" => cpu = Some(number("--cpu", n)?),
+            [flag, n] if flag == "--tasks" => plan.tasks = number("--tasks", n)?,
+            [flag, n] if flag == "--batches" => plan.batches = number("--batches", n)?,
+            other => {
+                return Err(format!(
+                    "unexpected arguments after tasks: {}",
+                    other.join(" ")
+                ));
+            }
+        }
+    }
+    if plan.tasks == 0 || plan.batches == 0 {
+        return Err("--tasks and --batches must be at least 1".to_owned());
+    }
+    Ok(Command::Tasks { runtime, cpu, plan })
 }
 
 fn number<T: std::str::FromStr>(flag: &str, text: &str) -> Result<T, String> {
@@ -174,12 +223,37 @@ mod tests {
 
     #[test]
     fn serve_takes_a_name_an_address_and_a_cpu() {
-        let Ok(Command::Serve { name, addr, cpu }) =
-            parse_args(&["serve", "tokio", "127.0.0.1:0", "--cpu", "1"])
+        let Ok(Command::Serve {
+            name,
+            addr,
+            cpu,
+            strace,
+        }) = parse_args(&["serve", "tokio", "127.0.0.1:0", "--cpu", "1"])
         else {
             panic!("should parse");
         };
         assert_eq!((name.as_str(), addr.port(), cpu), ("tokio", 0, Some(1)));
+        assert_eq!(strace, None);
+        let Ok(Command::Serve { strace, .. }) =
+            parse_args(&["serve", "tokio", "127.0.0.1:0", "--strace", "s.txt"])
+        else {
+            panic!("should parse");
+        };
+        assert_eq!(strace, Some(PathBuf::from("s.txt")));
+    }
+
+    #[test]
+    fn tasks_takes_a_runtime_and_a_plan() {
+        let Ok(Command::Tasks { runtime, cpu, plan }) =
+            parse_args(&["tasks", "tokio", "--tasks", "10", "--cpu", "0"])
+        else {
+            panic!("should parse");
+        };
+        assert_eq!(
+            (runtime, cpu, plan.tasks),
+            (TaskRuntime::Tokio, Some(0), 10)
+        );
+        assert_eq!(plan.batches, TaskPlan::default().batches);
     }
 
     #[test]
@@ -193,6 +267,9 @@ mod tests {
         assert!(bad(&["--frobnicate"]).contains("unexpected"));
         assert!(bad(&["serve", "tokio"]).contains("NAME ADDR"));
         assert!(bad(&["serve", "tokio", "here"]).contains("not an address"));
+        assert!(bad(&["serve", "tokio", "127.0.0.1:0", "--cpu"]).contains("unexpected"));
+        assert!(bad(&["tasks", "asyncio"]).contains("ghetto-loop or tokio"));
+        assert!(bad(&["tasks", "tokio", "--tasks", "0"]).contains("at least 1"));
         assert!(bad(&["--out"]).contains("needs a value"));
     }
 }

@@ -4,14 +4,16 @@
 use std::fmt::Write;
 
 use crate::results::{Outcome, Results};
+use crate::syscalls::Group;
 
-/// The columns, in order. `figure` is `echo`, `busy-among-idle`, `memory`
-/// or `selector-wait`; `subject` the server or backend; `count` the
-/// connections or fds (for `busy-among-idle`, the idle connections beside the
-/// suite's busy ones, and `established` counts both kinds); `status` `ok`,
-/// `failed` or `n/a` (with the reason in `note`). Durations are in
-/// nanoseconds, CPU use in shares of one CPU, memory in bytes.
-pub const COLUMNS: [&str; 22] = [
+/// The columns, in order. `figure` is `echo`, `busy-among-idle`, `memory`,
+/// `selector-wait`, `syscalls-paced`, `syscalls-back-to-back` or `tasks`;
+/// `subject` the server, backend or runtime; `count` the connections, fds
+/// or tasks (for `busy-among-idle`, the idle connections beside the suite's
+/// busy ones, and `established` counts both kinds); `status` `ok`, `failed`
+/// or `n/a` (with the reason in `note`). Durations are in nanoseconds, CPU
+/// use in shares of one CPU, memory in bytes, system calls per round trip.
+pub const COLUMNS: [&str; 31] = [
     "figure",
     "subject",
     "pinning",
@@ -32,6 +34,15 @@ pub const COLUMNS: [&str; 22] = [
     "wait_ns_median",
     "wait_ns_p25",
     "wait_ns_p75",
+    "syscalls_total",
+    "syscalls_read",
+    "syscalls_write",
+    "syscalls_wait",
+    "syscalls_epoll_ctl",
+    "syscalls_other",
+    "syscalls_failed",
+    "spawn_join_ns",
+    "idle_task_bytes",
     "failures",
     "note",
 ];
@@ -108,6 +119,34 @@ pub fn render(r: &Results) -> String {
             row.set("wait_ns_median", format!("{:.1}", s.median));
             row.set("wait_ns_p25", format!("{:.1}", s.low));
             row.set("wait_ns_p75", format!("{:.1}", s.high));
+        }
+        row.write(&mut csv);
+    }
+    for run in &r.syscalls {
+        let figure = format!("syscalls-{}", run.pacing.name());
+        let mut row = Row::new(&figure, run.server, "", 1, run.run, &run.outcome);
+        if let Outcome::Done(c) = &run.outcome {
+            row.set("syscalls_total", format!("{:.4}", c.total()));
+            for group in Group::ALL {
+                let column = format!("syscalls_{}", group.name());
+                row.set(&column, format!("{:.4}", c.group(group)));
+            }
+            row.set("syscalls_failed", format!("{:.4}", c.failed()));
+        }
+        row.write(&mut csv);
+    }
+    for run in &r.tasks {
+        let mut row = Row::new(
+            "tasks",
+            run.runtime.name(),
+            "",
+            r.suite.tasks.tasks,
+            run.run,
+            &run.outcome,
+        );
+        if let Outcome::Done(f) = &run.outcome {
+            row.set("spawn_join_ns", format!("{:.1}", f.spawn_join_ns));
+            row.set("idle_task_bytes", format!("{:.1}", f.idle_task_bytes));
         }
         row.write(&mut csv);
     }

@@ -5,9 +5,12 @@
 //! Runs go round all servers (run 1 of every cell, then run 2, ...), not
 //! server by server, so a burst of background load lands on several
 //! servers' runs instead of on every run of one. The few-busy-among-idle
-//! cells come last: they are echo cells with idle connections beside the
-//! busy ones, run by the same code. Every run starts a fresh
-//! server process, so no run inherits another's connections or heap.
+//! cells come next: they are echo cells with idle connections beside the
+//! busy ones, run by the same code. The system call counts come last: they
+//! run the servers under strace, and counts do not mind a busy machine the
+//! way timings do. The task figures run right after the selector waits,
+//! each in a child process of its own. Every run starts a fresh server (or
+//! task) process, so no run inherits another's connections or heap.
 
 use std::fs::{self, File};
 use std::io::{self, Write};
@@ -21,11 +24,13 @@ use crate::failures::Failures;
 use crate::load::{self, EchoLoad, EchoOutcome, IdleLoad, Watch};
 use crate::machine::{self, Machine};
 use crate::pin::{self, Pinning, Placement};
-use crate::results::{EchoRun, Memory, MemoryRun, Outcome, Results, WaitRun};
+use crate::results::{EchoRun, Memory, MemoryRun, Outcome, Results, SyscallRun, TaskRun, WaitRun};
 use crate::selector_wait::{self, WaitPlan};
 use crate::server_process::ServerProcess;
 use crate::servers::Server;
 use crate::suite::Suite;
+use crate::syscalls::{self, Group, Pacing, SyscallPlan};
+use crate::tasks::TaskRuntime;
 use crate::units::{bytes, count, nanos, thousands};
 
 /// Lines the harness writes into a server's log start with this; every other
@@ -41,6 +46,13 @@ pub fn run(suite: &Suite, out: &Path, command: String) -> anyhow::Result<Results
         fs::remove_dir_all(&logs).with_context(|| format!("cannot clear {}", logs.display()))?;
     }
     fs::create_dir_all(&logs).with_context(|| format!("cannot create {}", logs.display()))?;
+    // strace's summaries, kept for whoever doubts a count; cleared for the
+    // same reason as the logs.
+    let strace = out.join("strace");
+    if strace.exists() {
+        fs::remove_dir_all(&strace)
+            .with_context(|| format!("cannot clear {}", strace.display()))?;
+    }
     ghetto_loop::sys::raise_fd_limit().context("cannot raise the open-file limit")?;
     let cpus = pin::allowed_cpus().context("cannot read this process's CPU affinity")?;
     let placements: Vec<(Pinning, Placement)> = suite
@@ -74,6 +86,7 @@ pub fn run(suite: &Suite, out: &Path, command: String) -> anyhow::Result<Results
     let started = SystemTime::now();
     let load_before = machine::load_average();
     let waits = harness.selector_waits(quiet_place.server);
+    let tasks = harness.tasks(quiet_place.server);
     let memory = harness.memory(quiet_place)?;
     let echo = harness.echo(&placements)?;
     let busy_placements: Vec<(Pinning, Placement)> = placements
@@ -82,6 +95,7 @@ pub fn run(suite: &Suite, out: &Path, command: String) -> anyhow::Result<Results
         .copied()
         .collect();
     let busy = harness.busy_among_idle(&busy_placements)?;
+    let syscalls = harness.syscalls(quiet_place, &strace)?;
     Ok(Results {
         suite: suite.clone(),
         command,
@@ -95,6 +109,8 @@ pub fn run(suite: &Suite, out: &Path, command: String) -> anyhow::Result<Results
         busy,
         memory,
         waits,
+        syscalls,
+        tasks,
     })
 }
 
@@ -139,6 +155,100 @@ impl Harness<'_> {
             }
         }
         waits
+    }
+
+    /// Both runtimes' task figures, every run, each in a fresh child pinned
+    /// to `cpu`; the runs alternate between the runtimes.
+    fn tasks(&mut self, cpu: usize) -> Vec<TaskRun> {
+        let mut tasks = Vec::new();
+        for run in 0..self.suite.runs {
+            for runtime in TaskRuntime::ALL {
+                let outcome = match crate::tasks::measure(runtime, self.suite.tasks, cpu) {
+                    Ok(figures) => Outcome::Done(figures),
+                    Err(e) => Outcome::Failed(format!("{e:#}")),
+                };
+                self.progress.done(
+                    &format!(
+                        "tasks {} {} (run {}/{})",
+                        runtime.name(),
+                        thousands(self.suite.tasks.tasks),
+                        run + 1,
+                        self.suite.runs
+                    ),
+                    &describe(&outcome, |f| {
+                        format!(
+                            "{} per spawn+join, {} per parked task",
+                            nanos(f.spawn_join_ns),
+                            bytes(f.idle_task_bytes)
+                        )
+                    }),
+                );
+                tasks.push(TaskRun {
+                    runtime,
+                    run,
+                    outcome,
+                });
+            }
+        }
+        tasks
+    }
+
+    /// Every one-thread server's system calls per round trip, paced and
+    /// back to back, with strace's summaries written into `dir`; cells that
+    /// cannot run say why (no strace, no ptrace).
+    fn syscalls(&mut self, place: Placement, dir: &Path) -> anyhow::Result<Vec<SyscallRun>> {
+        let ready = syscalls::strace_ready();
+        match &ready {
+            Ok(()) => fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?,
+            Err(why) => eprintln!("note: no system call counts: {why}"),
+        }
+        let plan = SyscallPlan {
+            round_trips: self.suite.syscall_round_trips,
+            message: self.suite.message,
+            pause: self.suite.syscall_pause,
+        };
+        let mut runs = Vec::new();
+        for pacing in Pacing::ALL {
+            let repeats = pacing.runs(self.suite.runs);
+            for run in 0..repeats {
+                for server in self.suite.syscall_servers() {
+                    let what = format!(
+                        "syscalls {} {} (run {}/{repeats})",
+                        pacing.name(),
+                        server.name,
+                        run + 1
+                    );
+                    let outcome = match &ready {
+                        Err(why) => Outcome::NotApplicable(why.clone()),
+                        Ok(()) => {
+                            let log = self.log_file(server, &what)?;
+                            match syscalls::count(server, pacing, run, plan, place, &log, dir) {
+                                Ok(count) => Outcome::Done(count),
+                                Err(e) => Outcome::Failed(format!("{e:#}")),
+                            }
+                        }
+                    };
+                    self.progress.done(
+                        &what,
+                        &describe(&outcome, |c| {
+                            let groups: Vec<String> = Group::ALL
+                                .iter()
+                                .map(|&g| format!("{} {:.2}", g.name(), c.group(g)))
+                                .collect();
+                            format!("{:.2} per round trip ({})", c.total(), groups.join(", "))
+                        }),
+                    );
+                    runs.push(SyscallRun {
+                        server: server.name,
+                        pacing,
+                        run,
+                        outcome,
+                    });
+                }
+            }
+        }
+        Ok(runs)
     }
 
     /// Every server at every idle count, every run.
@@ -390,8 +500,12 @@ struct Progress {
 
 impl Progress {
     fn new(suite: &Suite) -> Progress {
-        let total =
-            suite.wait_cells() + suite.memory_cells() + suite.echo_cells() + suite.busy_cells();
+        let total = suite.wait_cells()
+            + suite.task_cells()
+            + suite.memory_cells()
+            + suite.echo_cells()
+            + suite.busy_cells()
+            + suite.syscall_cells();
         eprintln!(
             "bench: {} suite, {} servers, {total} cells, about {} (forecast)",
             suite.name,

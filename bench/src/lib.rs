@@ -13,6 +13,9 @@
 //!   with its [`failures`] counted, never hidden, and the [`cpu_time`] both
 //!   sides used.
 //! * [`selector_wait`]: the cost of one selector wait against idle fds.
+//! * [`syscalls`]: system calls per round trip, counted by strace.
+//! * [`tasks`]: the cost of spawning, joining and parking a task, on
+//!   ghetto-loop and on tokio.
 //! * [`harness`]: runs every cell with progress on stderr into [`results`].
 //! * [`report`], [`plots`] (drawn with [`svg`]) and [`csv`]: the output.
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
@@ -39,6 +42,8 @@ pub mod servers;
 pub mod stats;
 pub mod suite;
 pub mod svg;
+pub mod syscalls;
+pub mod tasks;
 pub mod tokio_echo;
 pub mod units;
 

@@ -219,6 +219,55 @@ pub fn hold_idle<T: Send>(
     })
 }
 
+/// A fixed number of round trips on one connection, for counting what
+/// each one costs the server (its system calls).
+#[derive(Debug, Clone)]
+pub struct CountedLoad {
+    /// The server.
+    pub addr: SocketAddr,
+    /// Round trips after the one that opens the connection.
+    pub round_trips: usize,
+    /// Bytes per message.
+    pub message: usize,
+    /// A pause after each echo (`None`: the next message goes at once).
+    pub pause: Option<Duration>,
+    /// The CPU the load's thread is pinned to.
+    pub cpu: usize,
+}
+
+/// Opens one connection, echoes `load.round_trips` messages on it, then
+/// calls `then` while the connection is still open, so the server is
+/// stopped in the same state in every run. Returns what `then` returned, or
+/// the failure that ended the round trips early.
+pub fn run_counted<T: Send>(
+    load: &CountedLoad,
+    then: impl FnOnce() -> T + Send,
+) -> io::Result<Result<T, Failure>> {
+    let load = load.clone();
+    on_pinned_runtime(load.cpu, move || async move {
+        let mut stream = open_one(load.addr, load.message, 0).await?;
+        let mut sent = vec![0u8; load.message];
+        let mut echoed = vec![0u8; load.message];
+        for seq in 0..load.round_trips {
+            fill(&mut sent, seq as u8);
+            timeout(
+                ROUND_TRIP_LIMIT,
+                round_trip(&mut stream, &sent, &mut echoed),
+            )
+            .await
+            .unwrap_or(Err(Failure::Timeout))?;
+            if let Some(pause) = load.pause {
+                // A blocking sleep on purpose: tokio's timer rounds up to
+                // whole milliseconds, and this thread has nothing else to do.
+                std::thread::sleep(pause);
+            }
+        }
+        let done = then();
+        drop(stream);
+        Ok(done)
+    })
+}
+
 /// Runs `work` on a fresh current-thread runtime, on a thread pinned to `cpu`.
 fn on_pinned_runtime<T, F, Fut>(cpu: usize, work: F) -> io::Result<T>
 where

@@ -1,9 +1,12 @@
-//! `bench`: runs a benchmark suite, or one server for the harness.
+//! `bench`: runs a benchmark suite, or (for the harness) one server or one
+//! runtime's task figures.
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, anyhow};
 use bench::cli::{self, Command};
+use bench::tasks::{TaskPlan, TaskRuntime};
 use bench::{harness, servers};
 
 fn main() -> ExitCode {
@@ -26,7 +29,13 @@ fn main() -> ExitCode {
             }
             Ok(())
         }
-        Command::Serve { name, addr, cpu } => serve(&name, addr, cpu),
+        Command::Serve {
+            name,
+            addr,
+            cpu,
+            strace,
+        } => serve(&name, addr, cpu, strace.as_deref()),
+        Command::Tasks { runtime, cpu, plan } => tasks(runtime, cpu, plan),
         Command::Run { suite, out } => run(&suite, &out, &args),
     };
     match result {
@@ -38,8 +47,14 @@ fn main() -> ExitCode {
     }
 }
 
-/// The child side of the harness: pin, raise the fd limit, serve.
-fn serve(name: &str, addr: std::net::SocketAddr, cpu: Option<usize>) -> anyhow::Result<()> {
+/// The child side of the harness: pin, raise the fd limit, serve (or have
+/// strace run all that, if asked).
+fn serve(
+    name: &str,
+    addr: std::net::SocketAddr,
+    cpu: Option<usize>,
+    strace: Option<&Path>,
+) -> anyhow::Result<()> {
     let server = servers::find(name)
         .ok_or_else(|| anyhow!("no server called {name:?} (try `bench list`)"))?;
     bench::server_process::die_with_parent().context("cannot tie the server to the harness")?;
@@ -47,8 +62,24 @@ fn serve(name: &str, addr: std::net::SocketAddr, cpu: Option<usize>) -> anyhow::
         // Before the server starts any thread, so that they all inherit it.
         bench::pin::pin_current_thread(cpu).with_context(|| format!("cannot pin to CPU {cpu}"))?;
     }
+    if let Some(summary) = strace {
+        // Only returns if strace could not be run.
+        let e = bench::syscalls::exec_strace(summary, name, addr, cpu);
+        return Err(e).context("cannot run strace");
+    }
     ghetto_loop::sys::raise_fd_limit().context("cannot raise the open-file limit")?;
     (server.serve)(addr)
+}
+
+/// The child side of the task figures: pin, measure, print one line.
+fn tasks(runtime: TaskRuntime, cpu: Option<usize>, plan: TaskPlan) -> anyhow::Result<()> {
+    bench::server_process::die_with_parent().context("cannot tie the child to the harness")?;
+    if let Some(cpu) = cpu {
+        bench::pin::pin_current_thread(cpu).with_context(|| format!("cannot pin to CPU {cpu}"))?;
+    }
+    let figures = bench::tasks::measure_here(runtime, plan)?;
+    println!("{}", figures.to_line());
+    Ok(())
 }
 
 fn run(suite: &bench::suite::Suite, out: &std::path::Path, args: &[String]) -> anyhow::Result<()> {

@@ -9,9 +9,11 @@ use ghetto_loop::sys::SelectorKind;
 use crate::harness::{LOG_HEADER, minutes};
 use crate::machine::utc;
 use crate::pin::{Pinning, Placement};
-use crate::results::{EchoSummary, MemorySummary, Results, Summary};
+use crate::results::{EchoSummary, MemorySummary, Outcome, Results, Summary};
 use crate::servers::TOKIO;
 use crate::stats::Spread;
+use crate::syscalls::{Group, Pacing, SyscallCount};
+use crate::tasks::TaskRuntime;
 use crate::units::{bytes, count, nanos, ratio, thousands};
 
 /// The report for `results`; `logs` is the directory with the servers' logs.
@@ -25,6 +27,8 @@ pub fn render(results: &Results, logs: &Path) -> String {
     busy_among_idle(&mut md, results);
     memory(&mut md, results);
     selector_waits(&mut md, results);
+    syscalls(&mut md, results);
+    tasks(&mut md, results);
     failures(&mut md, results);
     server_logs(&mut md, results, logs);
     plots(&mut md);
@@ -385,6 +389,42 @@ fn memory(md: &mut String, r: &Results) {
         let _ = writeln!(md);
     }
     let _ = writeln!(md);
+    more_memory_than_tokio(md, r);
+}
+
+/// The servers whose idle connection costs more than half again tokio's,
+/// at the largest idle count, so nobody has to find them in the table.
+fn more_memory_than_tokio(md: &mut String, r: &Results) {
+    let Some(&n) = r.suite.idle_connections.iter().max() else {
+        return;
+    };
+    let per = |server: &str| match r.memory_summary(server, n) {
+        Summary::Value { value, .. } => value.per_connection.map(|s| s.median),
+        _ => None,
+    };
+    let Some(tokio) = per(TOKIO) else {
+        return;
+    };
+    let more: Vec<String> = r
+        .suite
+        .servers
+        .iter()
+        .filter_map(|s| Some((s.name, per(s.name)?)))
+        .filter(|&(_, bytes_per)| bytes_per > tokio * 1.5)
+        .map(|(name, bytes_per)| {
+            format!("{name} {} ({})", bytes(bytes_per), ratio(bytes_per, tokio))
+        })
+        .collect();
+    if !more.is_empty() {
+        let _ = writeln!(
+            md,
+            "More memory per idle connection than tokio's {} at {}: {}. The table of servers \
+             at the top says what each keeps per connection.\n",
+            bytes(tokio),
+            thousands(n),
+            more.join(", ")
+        );
+    }
 }
 
 fn per_connection(value: &MemorySummary, tokio: Option<&MemorySummary>) -> String {
@@ -418,17 +458,246 @@ fn selector_waits(md: &mut String, r: &Results) {
     let _ = writeln!(md);
 }
 
+fn syscalls(md: &mut String, r: &Results) {
+    let s = &r.suite;
+    let (small, large) = s.syscall_round_trips;
+    let _ = writeln!(md, "## System calls per round trip, one connection\n");
+    let _ = writeln!(
+        md,
+        "What one {}-byte echo costs a one-thread server in system calls, counted exactly by \
+         `strace -f -c` on the server alone (the load generator is not traced): (the count after \
+         {} round trips − the count after {}) / {}, each on a fresh server, so starting, \
+         connecting and stopping cancel out. **Paced**: the client pauses {} after each echo, \
+         so the server has gone back to waiting before the next message comes. **Back to \
+         back**: the next message goes at once; strace slows each of the server's calls by \
+         tens of microseconds, so the message is often there before the server waits again \
+         (more often than without strace). Paced counts repeat from run to run; back-to-back \
+         counts depend on who wins that race, which the machine's load decides, so they are \
+         run like the timings above and can move (a server that reads again before it waits, \
+         as tokio does, makes anywhere from 2 calls, when the next message is there, to 4, when \
+         that read finds nothing and it waits). A fraction means the server did not do the \
+         same on every round trip. *read*: read, \
+         recvfrom; *write*: write, sendto; *wait*: epoll_wait, epoll_pwait2, poll, ppoll, \
+         select, pselect6; *failed*: calls that returned an error (a read that found nothing, `EAGAIN`). The ratio compares the \
+         total with tokio's. The thread-per-connection server is not counted: its two calls \
+         (read, write) hide what its threads cost. strace's own summaries are in `strace/` \
+         beside this report.\n",
+        s.message,
+        thousands(large),
+        thousands(small),
+        thousands(large - small),
+        nanos(s.syscall_pause.as_nanos() as f64),
+    );
+    let servers = s.syscall_servers();
+    let reasons: Vec<&str> = r
+        .syscalls
+        .iter()
+        .filter_map(|run| match &run.outcome {
+            Outcome::NotApplicable(why) => Some(why.as_str()),
+            _ => None,
+        })
+        .collect();
+    if !reasons.is_empty() && reasons.len() == r.syscalls.len() {
+        let _ = writeln!(md, "**Not measured**: {}.\n", reasons[0]);
+        return;
+    }
+    for pacing in Pacing::ALL {
+        let _ = match pacing.runs(s.runs) {
+            1 => writeln!(md, "### {}\n", pacing.name()),
+            n => writeln!(
+                md,
+                "### {}: the run with the median total of {n}, and the range of the total\n",
+                pacing.name()
+            ),
+        };
+        let _ = write!(md, "| server | total |");
+        for group in Group::ALL {
+            let _ = write!(md, " {} |", group.name());
+        }
+        let _ = writeln!(
+            md,
+            " failed | by name |\n|---|---:|{}---:|---|",
+            "---:|".repeat(Group::ALL.len())
+        );
+        let tokio = match r.syscall_summary(TOKIO, pacing) {
+            Summary::Value { value, .. } => Some(value),
+            _ => None,
+        };
+        let mut behind = Vec::new();
+        for server in &servers {
+            let _ = write!(md, "| {} |", server.name);
+            let (summary, failed_runs) = match r.syscall_summary(server.name, pacing) {
+                Summary::Value { value, failed_runs } => (value, failed_runs),
+                other => {
+                    let _ = writeln!(
+                        md,
+                        " {} |{}",
+                        unmeasured(&other),
+                        " |".repeat(Group::ALL.len() + 2)
+                    );
+                    continue;
+                }
+            };
+            let count = &summary.median;
+            let mut total = spread(summary.total, calls);
+            if let Some(tokio) = tokio.as_ref().filter(|_| server.name != TOKIO) {
+                let _ = write!(total, " {}", ratio(count.total(), tokio.median.total()));
+                if count.total() > tokio.median.total() + 0.05 {
+                    behind.push(format!("{} {}", server.name, calls(count.total())));
+                }
+            }
+            total.push_str(&warnings(0, failed_runs.len()));
+            let _ = write!(md, " {total} |");
+            for group in Group::ALL {
+                let _ = write!(md, " {} |", calls(count.group(group)));
+            }
+            let _ = writeln!(md, " {} | {} |", calls(count.failed()), by_name(count));
+        }
+        let _ = writeln!(md);
+        if let (Some(tokio), false) = (&tokio, behind.is_empty()) {
+            let _ = writeln!(
+                md,
+                "More calls per round trip than tokio's {} ({}), {}: {}.\n",
+                calls(tokio.median.total()),
+                by_name(&tokio.median),
+                pacing.name(),
+                behind.join(", ")
+            );
+        }
+    }
+}
+
+/// Calls per round trip with two decimals; a difference of counts can come
+/// out a hair below zero, which is zero.
+fn calls(v: f64) -> String {
+    if v.abs() < 0.005 {
+        "0.00".to_owned()
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// `recvfrom 2.00 (1.00 failed), sendto 1.00`: every name with a count.
+fn by_name(count: &SyscallCount) -> String {
+    let names: Vec<String> = count
+        .by_name
+        .iter()
+        .filter(|(_, c)| c.calls.abs() >= 0.005)
+        .map(|(name, c)| {
+            if c.failed.abs() >= 0.005 {
+                format!("{name} {} ({} failed)", calls(c.calls), calls(c.failed))
+            } else {
+                format!("{name} {}", calls(c.calls))
+            }
+        })
+        .collect();
+    if names.is_empty() {
+        "none".to_owned()
+    } else {
+        names.join(", ")
+    }
+}
+
+fn tasks(md: &mut String, r: &Results) {
+    let plan = r.suite.tasks;
+    let _ = writeln!(md, "## Tasks: spawn and join, and memory per parked task\n");
+    let _ = writeln!(
+        md,
+        "ghetto-loop's tasks (chapter 14) against tokio's current-thread runtime, each \
+         measured {} in a fresh child process pinned to one CPU. **Spawn and join**: {} empty \
+         tasks spawned one after the other, then each awaited through its `JoinHandle`; the \
+         batch's time over {}, the median of {} timed batches (after one that is not timed). \
+         **Per parked task**: {} tasks spawned (handles dropped) and each polled once, answering \
+         `Pending` without keeping a waker, as `std::future::pending()` does: the RSS they add, \
+         over {}. That is the task alone; what it waits for (a socket, a timer) costs on top. \
+         The parked future has no size, so a runtime that boxes the future apart from the task \
+         (ghetto-loop does, `ghetto-loop/src/task/raw.rs`; tokio keeps it inside the task) \
+         allocates nothing for it here, where a future with state would cost it a second \
+         allocation. Median and range over runs; lower is better for both.\n",
+        match r.suite.runs {
+            1 => "once".to_owned(),
+            n => format!("{n} times"),
+        },
+        thousands(plan.tasks),
+        thousands(plan.tasks),
+        plan.batches,
+        thousands(plan.tasks),
+        thousands(plan.tasks),
+    );
+    let _ = writeln!(
+        md,
+        "| runtime | spawn + join, per task | RSS per parked task |\n|---|---:|---:|"
+    );
+    let tokio = match r.task_summary(TaskRuntime::Tokio) {
+        Summary::Value { value, .. } => Some(value),
+        _ => None,
+    };
+    let mut behind = Vec::new();
+    for runtime in TaskRuntime::ALL {
+        let baseline = tokio.filter(|_| runtime != TaskRuntime::Tokio);
+        let row = match r.task_summary(runtime) {
+            Summary::Value { value, failed_runs } => {
+                let warn = warnings(0, failed_runs.len());
+                if let Some(t) = baseline {
+                    for (what, mine, theirs) in [
+                        (
+                            "time per spawn and join",
+                            value.spawn_join_ns,
+                            t.spawn_join_ns,
+                        ),
+                        (
+                            "memory per parked task",
+                            value.idle_task_bytes,
+                            t.idle_task_bytes,
+                        ),
+                    ] {
+                        if mine.median > theirs.median * 1.1 {
+                            behind.push(format!(
+                                "{}: {} tokio's {what}",
+                                runtime.name(),
+                                ratio(mine.median, theirs.median)
+                            ));
+                        }
+                    }
+                }
+                format!(
+                    "{}{warn} | {}{warn}",
+                    measured_cell(
+                        Some(value.spawn_join_ns),
+                        baseline.map(|t| t.spawn_join_ns),
+                        nanos,
+                        ""
+                    ),
+                    measured_cell(
+                        Some(value.idle_task_bytes),
+                        baseline.map(|t| t.idle_task_bytes),
+                        bytes,
+                        ""
+                    ),
+                )
+            }
+            other => format!("{} | ", unmeasured(&other)),
+        };
+        let _ = writeln!(md, "| {} | {row} |", runtime.name());
+    }
+    let _ = writeln!(md);
+    if !behind.is_empty() {
+        let _ = writeln!(
+            md,
+            "Behind tokio: {}; the reason is not yet known.\n",
+            behind.join("; ")
+        );
+    }
+}
+
 /// `median (low–high)`, or just the median when there is no spread (one run).
 fn spread(s: Spread, format: fn(f64) -> String) -> String {
-    if s.low == s.high {
+    let (low, high) = (format(s.low), format(s.high));
+    // Runs that differ below the printed precision have no spread to show.
+    if low == high {
         format(s.median)
     } else {
-        format!(
-            "{} ({}–{})",
-            format(s.median),
-            format(s.low),
-            format(s.high)
-        )
+        format!("{} ({low}–{high})", format(s.median))
     }
 }
 
@@ -486,6 +755,23 @@ fn failures(md: &mut String, r: &Results) {
             {
                 lines.push(line);
             }
+        }
+    }
+    for pacing in Pacing::ALL {
+        for server in r.suite.syscall_servers() {
+            if let Summary::Failed(why) = r.syscall_summary(server.name, pacing) {
+                lines.push(format!(
+                    "* system calls {} {}: failed: {why}",
+                    pacing.name(),
+                    server.name
+                ));
+            }
+        }
+    }
+    for runtime in TaskRuntime::ALL {
+        let what = format!("tasks on {}", runtime.name());
+        if let Some(line) = failure_line(&what, &r.task_summary(runtime), |_| &NO_FAILURES) {
+            lines.push(line);
         }
     }
     for kind in SelectorKind::ALL {
@@ -546,6 +832,17 @@ fn server_logs(md: &mut String, r: &Results, logs: &Path) {
     }
     let _ = writeln!(md);
 }
+
+/// The connection failures of a figure that opens no connection.
+static NO_FAILURES: crate::failures::Failures = crate::failures::Failures {
+    connect: 0,
+    reset: 0,
+    closed: 0,
+    timeout: 0,
+    corrupt: 0,
+    other: 0,
+    first: None,
+};
 
 fn failure_line<T>(
     what: &str,

@@ -8,6 +8,8 @@ use crate::machine::Machine;
 use crate::pin::{Pinning, Placement};
 use crate::stats::Spread;
 use crate::suite::Suite;
+use crate::syscalls::{Pacing, SyscallCount};
+use crate::tasks::{TaskFigures, TaskRuntime};
 
 /// The outcome of one run of one cell: a measurement, a failure, or a cell
 /// that does not apply (select above its fd limit).
@@ -86,6 +88,48 @@ pub struct WaitRun {
     pub outcome: Outcome<Spread>,
 }
 
+/// One syscall cell: a server's system calls per round trip at one pacing.
+#[derive(Debug, Clone)]
+pub struct SyscallRun {
+    /// Server name.
+    pub server: &'static str,
+    /// How the client spaced its messages.
+    pub pacing: Pacing,
+    /// Which run (0-based).
+    pub run: usize,
+    /// Calls per round trip, by name.
+    pub outcome: Outcome<SyscallCount>,
+}
+
+/// A syscall cell over its runs.
+#[derive(Debug, Clone)]
+pub struct SyscallSummary {
+    /// The run with the median total: its calls by name and by group.
+    pub median: SyscallCount,
+    /// The total per round trip: the median run's, and the range over runs.
+    pub total: Spread,
+}
+
+/// One run of a task cell: a fresh child process measuring one runtime.
+#[derive(Debug, Clone)]
+pub struct TaskRun {
+    /// Which runtime.
+    pub runtime: TaskRuntime,
+    /// Which run (0-based).
+    pub run: usize,
+    /// What it measured.
+    pub outcome: Outcome<TaskFigures>,
+}
+
+/// A task cell over its runs.
+#[derive(Debug, Clone, Copy)]
+pub struct TaskSummary {
+    /// Nanoseconds per spawn and join.
+    pub spawn_join_ns: Spread,
+    /// RSS bytes per parked task.
+    pub idle_task_bytes: Spread,
+}
+
 /// Everything a run produced; the report, plots and CSV are views of it.
 #[derive(Debug, Clone)]
 pub struct Results {
@@ -114,6 +158,10 @@ pub struct Results {
     pub memory: Vec<MemoryRun>,
     /// Every selector-wait cell.
     pub waits: Vec<WaitRun>,
+    /// Every syscall cell.
+    pub syscalls: Vec<SyscallRun>,
+    /// Every run of every task cell.
+    pub tasks: Vec<TaskRun>,
 }
 
 /// A cell's runs boiled down to what a table shows.
@@ -249,6 +297,48 @@ impl Results {
             })
             .collect();
         Spread::range(&others)
+    }
+
+    /// The syscall cell (`server`, `pacing`).
+    pub fn syscall_summary(&self, server: &str, pacing: Pacing) -> Summary<SyscallSummary> {
+        let runs = self
+            .syscalls
+            .iter()
+            .filter(|r| r.server == server && r.pacing == pacing)
+            .map(|r| &r.outcome);
+        summarize(runs, |done: &[&SyscallCount]| {
+            let mut sorted = done.to_vec();
+            sorted.sort_by(|a, b| a.total().total_cmp(&b.total()));
+            // The middle run (the lower of the two middle ones for an even
+            // count), so the names and groups shown are one run's and add up.
+            let median = (*sorted.get(sorted.len().saturating_sub(1) / 2)?).clone();
+            let totals: Vec<f64> = sorted.iter().map(|c| c.total()).collect();
+            let range = Spread::range(&totals)?;
+            Some(SyscallSummary {
+                total: Spread {
+                    median: median.total(),
+                    ..range
+                },
+                median,
+            })
+        })
+    }
+
+    /// The task cell of `runtime` over its runs.
+    pub fn task_summary(&self, runtime: TaskRuntime) -> Summary<TaskSummary> {
+        let runs = self
+            .tasks
+            .iter()
+            .filter(|r| r.runtime == runtime)
+            .map(|r| &r.outcome);
+        summarize(runs, |done: &[&TaskFigures]| {
+            let spawn: Vec<f64> = done.iter().map(|f| f.spawn_join_ns).collect();
+            let idle: Vec<f64> = done.iter().map(|f| f.idle_task_bytes).collect();
+            Some(TaskSummary {
+                spawn_join_ns: Spread::range(&spawn)?,
+                idle_task_bytes: Spread::range(&idle)?,
+            })
+        })
     }
 
     /// The selector-wait cell (`backend`, `fds`).

@@ -6,17 +6,20 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail};
 use nix::sys::prctl::set_pdeathsig;
-use nix::sys::signal::Signal;
-use nix::unistd::getppid;
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::{Pid, getppid};
 
 use crate::servers::Server;
 
 /// How long a server may take to print `listening on ADDR`.
 const STARTUP_LIMIT: Duration = Duration::from_secs(20);
+
+/// How long strace may take to write its summary once its server is killed.
+const TRACE_END_LIMIT: Duration = Duration::from_secs(10);
 
 /// A running server: this binary re-executed as `bench serve NAME ADDR`.
 ///
@@ -36,20 +39,47 @@ impl ServerProcess {
     /// Starts `server` on `127.0.0.1:0`, pinned to `cpu`, with its stderr
     /// appended to `log`, and waits for it to announce its address.
     pub fn start(server: &Server, cpu: usize, log: &Path) -> anyhow::Result<ServerProcess> {
+        ServerProcess::spawn(server, cpu, log, None)
+    }
+
+    /// Starts `server` as [`start`](ServerProcess::start) does, but under
+    /// `strace -f -c`, which writes its count of the server's system calls
+    /// into `summary` when the server ends: see
+    /// [`finish_trace`](ServerProcess::finish_trace). strace runs on the
+    /// server's CPU, and [`pid`](ServerProcess::pid) is strace's.
+    pub fn start_traced(
+        server: &Server,
+        cpu: usize,
+        log: &Path,
+        summary: &Path,
+    ) -> anyhow::Result<ServerProcess> {
+        ServerProcess::spawn(server, cpu, log, Some(summary))
+    }
+
+    fn spawn(
+        server: &Server,
+        cpu: usize,
+        log: &Path,
+        strace_summary: Option<&Path>,
+    ) -> anyhow::Result<ServerProcess> {
         let exe = std::env::current_exe().context("cannot find the bench binary to re-run")?;
         let stderr = File::options()
             .create(true)
             .append(true)
             .open(log)
             .with_context(|| format!("cannot open the server log {}", log.display()))?;
-        let mut child = Command::new(exe)
-            .args([
-                "serve",
-                server.name,
-                "127.0.0.1:0",
-                "--cpu",
-                &cpu.to_string(),
-            ])
+        let mut command = Command::new(exe);
+        command.args([
+            "serve",
+            server.name,
+            "127.0.0.1:0",
+            "--cpu",
+            &cpu.to_string(),
+        ]);
+        if let Some(summary) = strace_summary {
+            command.arg("--strace").arg(summary);
+        }
+        let mut child = command
             // The servers on ghetto-loop's selectors run on the backend this
             // names; the benchmark compares them on epoll, the default,
             // whatever the caller's environment says.
@@ -109,6 +139,36 @@ impl ServerProcess {
     /// Kills the server and waits for it to be gone.
     pub fn stop(mut self) {
         self.kill_and_reap();
+    }
+
+    /// Ends a server started with [`start_traced`](ServerProcess::start_traced):
+    /// kills the server strace runs, which makes strace write its summary
+    /// and exit, and waits for that. (strace started with a command ignores
+    /// the signals that would stop it: only its command's end ends it.)
+    pub fn finish_trace(&mut self) -> anyhow::Result<()> {
+        let child = self
+            .child
+            .as_mut()
+            .ok_or_else(|| anyhow!("server already stopped"))?;
+        let strace = child.id();
+        // strace's only child is the server: `bench serve`, which it started.
+        let children = std::fs::read_to_string(format!("/proc/{strace}/task/{strace}/children"))
+            .context("cannot find the traced server's pid")?;
+        let server = children
+            .split_whitespace()
+            .next()
+            .and_then(|pid| pid.parse::<i32>().ok())
+            .ok_or_else(|| anyhow!("strace has no child: the server is gone"))?;
+        kill(Pid::from_raw(server), Signal::SIGKILL).context("cannot kill the traced server")?;
+        let deadline = Instant::now() + TRACE_END_LIMIT;
+        while child.try_wait()?.is_none() {
+            if Instant::now() > deadline {
+                bail!("strace did not exit within {TRACE_END_LIMIT:?} of its server");
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        self.child = None;
+        Ok(())
     }
 
     fn kill_and_reap(&mut self) {

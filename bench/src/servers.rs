@@ -28,6 +28,17 @@ pub struct Server {
     /// The most connections it can hold, if it has a hard limit; cells above
     /// it are shown as "n/a" with this reason instead of being run.
     pub limit: Option<Limit>,
+    /// How it uses threads: the syscall count is for the one-thread servers.
+    pub threads: Threads,
+}
+
+/// How a server spreads its connections over threads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Threads {
+    /// Every connection on one thread, waiting in one selector (or tokio's).
+    One,
+    /// A thread per connection, blocked in its own `read`.
+    PerConnection,
 }
 
 /// A hard limit on concurrent connections, and why.
@@ -49,12 +60,14 @@ pub const SERVERS: &[Server] = &[
         what: "tokio current-thread runtime, one shared 16 KiB read buffer",
         serve: crate::tokio_echo::serve,
         limit: None,
+        threads: Threads::One,
     },
     Server {
         name: "ch02-threads",
         what: "a thread per connection, blocking reads (2 MiB stacks)",
         serve: ch02_threads::server::serve,
         limit: None,
+        threads: Threads::PerConnection,
     },
     Server {
         name: "ch04-select",
@@ -66,36 +79,49 @@ pub const SERVERS: &[Server] = &[
             connections: 1_000,
             why: "select() watches fds below 1,024 only",
         }),
+        threads: Threads::One,
     },
     Server {
         name: "ch05-poll",
         what: "one thread, poll(2), the pollfd array kept between waits",
         serve: ch05_poll::server::serve,
         limit: None,
+        threads: Threads::One,
     },
     Server {
         name: "ch06-epoll",
         what: "one thread, epoll(7), level-triggered",
         serve: ch06_epoll,
         limit: None,
+        threads: Threads::One,
     },
     Server {
         name: "ch10-generator-loop",
         what: "hand-written generators resumed by a loop on epoll",
         serve: ch10_generator_loop::server::serve,
         limit: None,
+        threads: Threads::One,
     },
     Server {
         name: "ch11-event-loop",
         what: "ghetto-loop's callback event loop, add_reader/add_writer by hand",
         serve: ch11_event_loop::echo::serve,
         limit: None,
+        threads: Threads::One,
     },
     Server {
         name: "ch12-protocols",
         what: "an echo Protocol on ghetto-loop's transports",
         serve: ch12_protocols::echo::serve_echo,
         limit: None,
+        threads: Threads::One,
+    },
+    Server {
+        name: "ch15-reactor",
+        what: "async/await tasks on ghetto-loop's reactor, readable() + try_read into one shared 16 KiB buffer",
+        serve: ch15_reactor::echo::serve_shared_buffer,
+        limit: None,
+        threads: Threads::One,
     },
 ];
 

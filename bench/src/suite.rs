@@ -3,7 +3,9 @@
 use std::time::Duration;
 
 use crate::pin::Pinning;
-use crate::servers::{self, SERVERS, Server};
+use crate::servers::{self, SERVERS, Server, Threads};
+use crate::syscalls::Pacing;
+use crate::tasks::{TaskPlan, TaskRuntime};
 
 /// Everything that decides what a run measures and how long it takes.
 #[derive(Debug, Clone)]
@@ -39,6 +41,13 @@ pub struct Suite {
     pub wait_batches: usize,
     /// Waits per timed batch.
     pub waits_per_batch: usize,
+    /// Round trips of the two traced runs whose difference gives the
+    /// system calls per round trip.
+    pub syscall_round_trips: (usize, usize),
+    /// The client's pause after each echo in the paced syscall count.
+    pub syscall_pause: Duration,
+    /// The task figures' size; each runtime is measured `runs` times.
+    pub tasks: TaskPlan,
 }
 
 /// The server the quick suite measures beside tokio, when it exists: the
@@ -68,6 +77,12 @@ impl Suite {
             measure: Duration::from_secs(1),
             wait_batches: 40,
             waits_per_batch: 50,
+            // Counts do not move between runs: one count of each is enough.
+            syscall_round_trips: (500, 2_500),
+            // Under strace the server needs ~0.1 ms to go back to waiting
+            // after an echo; 0.5 ms leaves it room on a busy machine.
+            syscall_pause: Duration::from_micros(500),
+            tasks: TaskPlan::default(),
         }
     }
 
@@ -95,6 +110,12 @@ impl Suite {
             measure: Duration::from_millis(400),
             wait_batches: 5,
             waits_per_batch: 10,
+            syscall_round_trips: (50, 150),
+            syscall_pause: Duration::from_micros(500),
+            tasks: TaskPlan {
+                tasks: 10_000,
+                batches: 2,
+            },
         }
     }
 
@@ -147,6 +168,28 @@ impl Suite {
         ghetto_loop::sys::SelectorKind::ALL.len() * self.wait_fds.len()
     }
 
+    /// The servers whose system calls are counted: the one-thread ones
+    /// (with a thread per connection, the count would be the same two calls
+    /// and say nothing of what the threads cost).
+    pub fn syscall_servers(&self) -> Vec<&'static Server> {
+        self.servers
+            .iter()
+            .copied()
+            .filter(|s| s.threads == Threads::One)
+            .collect()
+    }
+
+    /// Syscall cells (every one-thread server, both pacings, their runs).
+    pub fn syscall_cells(&self) -> usize {
+        let runs: usize = Pacing::ALL.iter().map(|p| p.runs(self.runs)).sum();
+        self.syscall_servers().len() * runs
+    }
+
+    /// Task cells (both runtimes, every run).
+    pub fn task_cells(&self) -> usize {
+        TaskRuntime::ALL.len() * self.runs
+    }
+
     /// A rough forecast of the run time, for the first progress line.
     pub fn estimate(&self) -> Duration {
         // Per echo cell: warm-up, window, and about 0.2 s to start the
@@ -161,7 +204,19 @@ impl Suite {
         let busy = per_echo * self.busy_cells() as u32
             + Duration::from_millis(200)
                 * (idle * self.busy_cells() / self.busy_idle.len().max(1)).div_ceil(1_000) as u32;
-        echo + memory + busy + Duration::from_secs(5)
+        // A syscall cell is two traced servers (about 0.1 s each to start
+        // under strace) and their round trips, about 0.15 ms each under
+        // strace, plus the pause in the paced cells. A task child takes
+        // about 0.3 s for 100,000 tasks.
+        let (small, large) = self.syscall_round_trips;
+        let round_trips = (small + large) as u32;
+        let per_cell = Duration::from_millis(200) + Duration::from_micros(150) * round_trips;
+        let paced_cells = self.syscall_servers().len() * Pacing::Paced.runs(self.runs);
+        let syscalls = per_cell * self.syscall_cells() as u32
+            + self.syscall_pause * round_trips * paced_cells as u32;
+        let tasks =
+            Duration::from_millis(100 + self.tasks.tasks as u64 / 500) * self.task_cells() as u32;
+        echo + memory + busy + syscalls + tasks + Duration::from_secs(5)
     }
 }
 

@@ -78,6 +78,16 @@ fn the_quick_suite_writes_a_complete_report() {
             ("selector-wait", "ok") => {
                 row.numbers(&["wait_ns_median", "wait_ns_p25", "wait_ns_p75"])
             }
+            ("syscalls-paced" | "syscalls-back-to-back", "ok") => row.numbers(&[
+                "syscalls_total",
+                "syscalls_read",
+                "syscalls_write",
+                "syscalls_wait",
+                "syscalls_epoll_ctl",
+                "syscalls_other",
+                "syscalls_failed",
+            ]),
+            ("tasks", "ok") => row.numbers(&["spawn_join_ns", "idle_task_bytes"]),
             (_, "failed" | "n/a") => {
                 assert!(!row.get("note").is_empty(), "no reason given: {row:?}")
             }
@@ -113,6 +123,25 @@ fn the_quick_suite_writes_a_complete_report() {
             );
         }
     }
+    // Syscall counts need strace and ptrace; without them every cell says
+    // why (checked above), and the test says so instead of failing.
+    for server in &servers {
+        for figure in ["syscalls-paced", "syscalls-back-to-back"] {
+            assert!(has(figure, server, None), "no {figure} cell for {server}");
+        }
+    }
+    if let Some(skipped) = rows
+        .iter()
+        .find(|r| r.get("figure").starts_with("syscalls-") && r.get("status") == "n/a")
+    {
+        eprintln!(
+            "note: system calls not counted: {}",
+            skipped.get("note").trim_matches('"')
+        );
+    }
+    for runtime in ["tokio", "ghetto-loop"] {
+        assert!(has("tasks", runtime, None), "no task figures for {runtime}");
+    }
     for backend in ["select", "poll", "epoll"] {
         assert!(
             has("selector-wait", backend, None),
@@ -130,6 +159,8 @@ fn the_quick_suite_writes_a_complete_report() {
         "## Few busy among many idle: p99 latency",
         "## Memory",
         "## Cost of one selector wait",
+        "## System calls per round trip",
+        "## Tasks",
         "## Failures",
     ] {
         assert!(
@@ -137,9 +168,33 @@ fn the_quick_suite_writes_a_complete_report() {
             "report has no {section:?} section"
         );
     }
-    // The figure tables sit between the method and the failures.
-    let tables =
-        &report[report.find("## Echo throughput").unwrap()..report.find("## Failures").unwrap()];
+    // The echo and memory tables sit between the method and the selector
+    // waits; the syscall and task tables after those, before the failures.
+    let section = |from: &str, to: &str| -> &str {
+        &report[report.find(from).unwrap()..report.find(to).unwrap()]
+    };
+    let tables = section("## Echo throughput", "## Cost of one selector wait");
+    let syscalls = section("## System calls per round trip", "## Tasks");
+    if !syscalls.contains("**Not measured**") {
+        for server in &servers {
+            let rows = syscalls
+                .lines()
+                .filter(|l| l.starts_with(&format!("| {server} |")))
+                .count();
+            assert_eq!(
+                rows, 2,
+                "{server} has a row in the paced and back-to-back tables"
+            );
+        }
+    }
+    let tasks = section("## Tasks", "## Failures");
+    for runtime in ["tokio", "ghetto-loop"] {
+        let row = tasks
+            .lines()
+            .find(|l| l.starts_with(&format!("| {runtime} |")))
+            .unwrap_or_else(|| panic!("no {runtime} row in the task table"));
+        assert!(row.chars().any(|c| c.is_ascii_digit()) || row.contains("failed"));
+    }
     for server in &servers {
         let rows: Vec<&str> = tables
             .lines()

@@ -411,3 +411,29 @@ async fn until(condition: impl Fn() -> bool) {
         let _ = tick.await;
     }
 }
+
+conformance! {
+    /// `readable` waits without a buffer; `try_read`/`try_write` never
+    /// wait; a `WouldBlock` makes the next `readable` wait for the selector.
+    fn readable_then_try_read(kind) {
+        let lp = EventLoop::with_kind(kind)?;
+        let listener = TcpListener::bind_on(&lp, "127.0.0.1:0".parse().unwrap())?;
+        let mut c = client(listener.local_addr()?)?;
+        let got = lp.block_on(async {
+            let (stream, _) = listener.accept().await?;
+            let mut buf = [0u8; 8];
+            let nothing = stream.try_read(&mut buf).unwrap_err();
+            assert_eq!(nothing.kind(), io::ErrorKind::WouldBlock, "nothing sent yet");
+            c.write_all(b"hey")?;
+            stream.readable().await?;
+            let n = stream.try_read(&mut buf)?;
+            assert_eq!(stream.try_write(b"ok")?, 2);
+            Ok::<_, io::Error>(buf[..n].to_vec())
+        })??;
+        assert_eq!(got, b"hey");
+        let mut reply = [0u8; 2];
+        c.read_exact(&mut reply)?;
+        assert_eq!(&reply, b"ok");
+        Ok(())
+    }
+}

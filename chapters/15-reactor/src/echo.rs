@@ -7,6 +7,8 @@
 //! `read`, `write`, and a wait in the selector only when one of them would
 //! block.
 
+use std::cell::RefCell;
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::rc::Rc;
@@ -70,6 +72,18 @@ pub async fn accept_loop_with(
     listener: TcpListener,
     on_end: impl Fn(SocketAddr, io::Result<()>) + 'static,
 ) -> io::Result<()> {
+    serve_each(listener, echo, on_end).await
+}
+
+/// Accepts clients forever, and runs `handle` on each in a task of its own.
+async fn serve_each<F>(
+    listener: TcpListener,
+    handle: fn(TcpStream) -> F,
+    on_end: impl Fn(SocketAddr, io::Result<()>) + 'static,
+) -> io::Result<()>
+where
+    F: Future<Output = io::Result<()>> + 'static,
+{
     let lp = LoopHandle::current();
     // Shared by every client's task; an `Rc` because tasks never leave
     // the loop's thread.
@@ -81,7 +95,7 @@ pub async fn accept_loop_with(
                 lp.spawn(async move {
                     // The error stays in this task: no other client's
                     // task sees it, and the loop goes on.
-                    on_end(peer, echo(stream).await);
+                    on_end(peer, handle(stream).await);
                 });
             }
             Err(e) => {
@@ -109,6 +123,56 @@ pub async fn echo(stream: TcpStream) -> io::Result<()> {
             return Ok(());
         }
         stream.write_all(&buf[..n]).await?;
+    }
+}
+
+/// Binds `addr` and echoes every client the way the benchmark's tokio peer
+/// does: [`echo_shared_buffer`] for each. `make bench` runs this one, so
+/// the memory per idle connection compares the runtimes, not two ways of
+/// holding a buffer.
+pub fn serve_shared_buffer(addr: SocketAddr) -> anyhow::Result<()> {
+    ghetto_loop::sys::raise_fd_limit()?;
+    let lp = EventLoop::new()?;
+    let listener = TcpListener::bind_on(&lp, addr)?;
+    course::cli::announce_listening(listener.local_addr()?);
+    lp.block_on(serve_each(listener, echo_shared_buffer, |_, _| {}))??;
+    Ok(())
+}
+
+thread_local! {
+    /// The one read buffer of [`echo_shared_buffer`], for every connection
+    /// of this thread's loop. It is only used between two `.await`s, never
+    /// across one, so no connection holds it while it waits.
+    static SHARED: RefCell<Box<[u8]>> = RefCell::new(vec![0; BUF].into_boxed_slice());
+}
+
+/// [`echo`] without a buffer per connection: wait until the socket is
+/// readable, then read into the shared buffer and write back at once; only
+/// what the socket does not take is copied out, to wait for room. An idle
+/// connection then costs its task and its socket, not 16 KiB.
+pub async fn echo_shared_buffer(stream: TcpStream) -> io::Result<()> {
+    loop {
+        stream.readable().await?;
+        let unsent = SHARED.with_borrow_mut(|buf| -> io::Result<Option<Vec<u8>>> {
+            let n = match stream.try_read(buf) {
+                Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            let written = match stream.try_write(&buf[..n]) {
+                Ok(written) => written,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => 0,
+                Err(e) => return Err(e),
+            };
+            Ok((written < n).then(|| buf[written..n].to_vec()))
+        });
+        match unsent {
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(()),
+            Err(e) => return Err(e),
+            Ok(Some(rest)) => stream.write_all(&rest).await?,
+            Ok(None) => {}
+        }
     }
 }
 

@@ -101,6 +101,58 @@ impl TcpStream {
         Ok(())
     }
 
+    /// Waits until the stream is thought readable, without reading: then
+    /// [`try_read`](TcpStream::try_read) into a buffer that need not live
+    /// across the wait. A server can so share one read buffer among all its
+    /// connections, instead of holding one per idle connection (tokio's
+    /// `readable` + `try_read`).
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe: it consumes nothing.
+    pub async fn readable(&self) -> io::Result<()> {
+        poll_fn(|cx| self.registration.poll_ready(Direction::Read, cx)).await
+    }
+
+    /// Waits until the stream is thought writable (see
+    /// [`readable`](TcpStream::readable)).
+    pub async fn writable(&self) -> io::Result<()> {
+        poll_fn(|cx| self.registration.poll_ready(Direction::Write, cx)).await
+    }
+
+    /// Reads now, without waiting: `WouldBlock` if nothing is there (and
+    /// the next [`readable`](TcpStream::readable) waits for the selector).
+    /// A read shorter than `buf` clears the readiness, as in `poll_read`.
+    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        match self.registration.get_ref().read(buf) {
+            Ok(n) => {
+                if n > 0 && n < buf.len() {
+                    self.registration.clear_ready(Direction::Read);
+                }
+                Ok(n)
+            }
+            Err(e) => {
+                if e.kind() == io::ErrorKind::WouldBlock {
+                    self.registration.clear_ready(Direction::Read);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Writes now, without waiting: how much the socket took, or
+    /// `WouldBlock` (and the next [`writable`](TcpStream::writable) waits).
+    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        let result = self.registration.get_ref().write(buf);
+        if result
+            .as_ref()
+            .is_err_and(|e| e.kind() == io::ErrorKind::WouldBlock)
+        {
+            self.registration.clear_ready(Direction::Write);
+        }
+        result
+    }
+
     /// The poll behind [`read`](TcpStream::read), for hand-written futures.
     ///
     /// A read shorter than `buf` means the socket had no more: the
