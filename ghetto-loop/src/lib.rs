@@ -19,6 +19,7 @@
 //! | 16 | [`time`]: `sleep`, `timeout`, `interval`, `join`/`select`; the paused clock |
 //! | 17 | [`sync`]: `Mutex`, `Semaphore`, `Event`, `oneshot`, `mpsc`, the scoped `Pool::with`, `Stream` |
 //! | 18 | [`scope`]: task groups: children that end with their scope, errors reported together |
+//! | 19 | [`blocking`]: `spawn_blocking` on a thread pool, DNS and files in it; debug mode and the loop's trace |
 //!
 //! `ARCHITECTURE.md` beside this crate's `Cargo.toml` is the map: where each
 //! thing lives and what is never done.
@@ -40,6 +41,7 @@ pub mod sys;
 pub mod event_loop;
 pub mod protocol;
 
+pub mod blocking;
 pub mod future;
 pub mod net;
 pub mod scope;

@@ -87,5 +87,6 @@ impl LoopHandle {
         drop(inner.pass_observer.take());
         inner.observed.set(false);
         drop(inner.report_handler.take());
+        self.finish_trace();
     }
 }

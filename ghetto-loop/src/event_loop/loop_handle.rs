@@ -77,6 +77,10 @@ pub(crate) struct Inner {
     /// Whether `pass_observer` is set (so a pass only measures its wait when
     /// someone will read the figure).
     pub(super) observed: Cell<bool>,
+    /// The trace being written (chapter 19, `trace.rs`), and whether there
+    /// is one (read on every pass and entry, so tracing costs nothing off).
+    pub(super) tracer: RefCell<Option<super::trace::Tracer>>,
+    pub(super) tracing: Cell<bool>,
     /// What to run when the loop closes, by key (see [`LoopHandle::on_close`]).
     pub(super) close_hooks: RefCell<BTreeMap<u64, Box<dyn FnOnce()>>>,
     /// The next close-hook key.
@@ -271,6 +275,7 @@ impl LoopHandle {
     pub(crate) fn new(selector: Box<dyn Selector>) -> LoopHandle {
         let remote = remote::Shared::new(selector.doorbell());
         let door = Door::new(selector.doorbell());
+        let tracer = super::trace::Tracer::from_env();
         LoopHandle {
             inner: Rc::new(Inner {
                 selector_name: selector.name(),
@@ -295,6 +300,8 @@ impl LoopHandle {
                 report_handler: Cell::new(None),
                 pass_observer: Cell::new(None),
                 observed: Cell::new(false),
+                tracing: Cell::new(tracer.is_some()),
+                tracer: RefCell::new(tracer),
                 close_hooks: RefCell::new(BTreeMap::new()),
                 next_close_hook: Cell::new(0),
             }),

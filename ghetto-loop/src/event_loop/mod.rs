@@ -100,6 +100,7 @@ mod remote;
 mod report;
 mod tasks;
 mod timers;
+mod trace;
 
 use std::cell::RefCell;
 use std::fmt;
@@ -118,6 +119,7 @@ pub(crate) use report::panic_message;
 pub use report::{Pass, Report, Stats, WaitReason};
 pub use tasks::TaskKey;
 pub use timers::TimerHandle;
+pub use trace::TRACE_ENV;
 
 use crate::sys::{Selector, SelectorKind};
 

@@ -35,6 +35,8 @@ impl LoopHandle {
     pub(crate) fn run_pass(&self) -> io::Result<()> {
         let inner = &*self.inner;
         let observed = inner.observed.get();
+        let tracing = inner.tracing.get();
+        let pass_started = tracing.then(Instant::now);
 
         // 1. The timeout.
         let (timeout, reason) = {
@@ -71,7 +73,7 @@ impl LoopHandle {
 
         // 2. Wait. The borrow is held across the wait, but no user code runs
         // in it: only the selector's system call.
-        let started = observed.then(Instant::now);
+        let started = (observed || tracing).then(Instant::now);
         let mut state = inner.state.borrow_mut();
         let State {
             selector,
@@ -85,6 +87,15 @@ impl LoopHandle {
         let selector = selector.as_deref_mut().ok_or_else(closed_error)?;
         selector.wait(events, timeout)?;
         let waited = started.map(|t| t.elapsed()).unwrap_or_default();
+        if let Some(started) = started.filter(|_| tracing) {
+            let name = match reason {
+                WaitReason::Ready | WaitReason::Stopping => "look (timeout 0)",
+                WaitReason::NearestTimer => "wait for the nearest timer",
+                WaitReason::Nothing => "wait for I/O",
+                WaitReason::ClockJump => "look, then jump the clock",
+            };
+            self.trace(name, "wait", started, waited);
+        }
 
         // 3. Ready fds (a reader's callback is queued; a task waiting on an
         // async socket has its waker set aside), then what other threads
@@ -139,6 +150,10 @@ impl LoopHandle {
             s.passes += 1;
             s.ran += ran as u64;
         });
+        if let Some(started) = pass_started {
+            let name = format!("pass {}", inner.counters.get().passes);
+            self.trace(&name, "pass", started, started.elapsed());
+        }
         if observed {
             let pass = Pass {
                 number: inner.counters.get().passes,
@@ -164,7 +179,8 @@ impl LoopHandle {
             return false;
         }
         let slow_threshold = self.inner.slow_threshold();
-        let started = slow_threshold.map(|_| Instant::now());
+        let tracing = self.inner.tracing.get();
+        let started = (slow_threshold.is_some() || tracing).then(Instant::now);
         // AssertUnwindSafe: after a panic we only read the entry's location
         // and description; the state it may have left half-updated is the
         // program's own, as in any `catch_unwind` at a thread-pool boundary.
@@ -176,6 +192,9 @@ impl LoopHandle {
                 scheduled_at: entry.location(),
                 message: panic_message(&*payload),
             });
+        }
+        if let Some(started) = started.filter(|_| tracing) {
+            self.trace(&entry.describe(), "run", started, started.elapsed());
         }
         if let (Some(threshold), Some(started)) = (slow_threshold, started) {
             let took = started.elapsed();

@@ -34,7 +34,6 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Wake, Waker};
 
@@ -96,12 +95,17 @@ struct Entry {
 /// The thread-safe part of a loop that task wakers hold: keys woken from
 /// elsewhere, and the doorbell that wakes the loop's selector.
 pub(crate) struct Door {
+    state: Mutex<DoorState>,
+}
+
+/// The door's state, under its mutex.
+struct DoorState {
     /// Keys woken away from the loop's thread, not yet queued.
-    woken: Mutex<Vec<TaskKey>>,
-    /// Rings the selector out of its wait.
-    doorbell: Doorbell,
-    /// Set when the loop closes: later wake-ups are ignored.
-    closed: AtomicBool,
+    woken: Vec<TaskKey>,
+    /// Rings the selector out of its wait; `None` once the loop is closed,
+    /// so a waker that outlives its loop (in another thread, say) does not
+    /// keep the loop's eventfd open.
+    doorbell: Option<Doorbell>,
 }
 
 /// A task's waker: its key and the door of its loop.
@@ -244,29 +248,30 @@ impl TaskTable {
 impl Door {
     pub(crate) fn new(doorbell: Doorbell) -> Arc<Door> {
         Arc::new(Door {
-            woken: Mutex::new(Vec::new()),
-            doorbell,
-            closed: AtomicBool::new(false),
+            state: Mutex::new(DoorState {
+                woken: Vec::new(),
+                doorbell: Some(doorbell),
+            }),
         })
     }
 
     /// Wakes `key` from anywhere: list it, and ring the doorbell if the list
-    /// was empty (a non-empty list has a ring on its way already).
+    /// was empty (a non-empty list has a ring on its way already). A closed
+    /// door ignores it.
     fn push(&self, key: TaskKey) {
-        let first = {
-            let mut woken = self.lock();
-            // Checked under the lock, as `close` sets it under the lock.
-            if self.closed.load(Ordering::Acquire) {
-                return;
-            }
-            woken.push(key);
-            woken.len() == 1
+        let mut state = self.lock();
+        let first = state.woken.is_empty();
+        let Some(doorbell) = &state.doorbell else {
+            return;
         };
+        // Rung under the lock: `close` takes the doorbell under it too, so
+        // once the loop is closed no thread is still touching its eventfd.
+        // An eventfd write never blocks and fails only if the counter is
+        // full, when the loop is due to wake anyway (`Doorbell::ring`).
         if first {
-            // An eventfd write fails only if the counter is full, and then
-            // the loop is due to wake anyway (`Doorbell::ring`).
-            let _ = self.doorbell.ring();
+            let _ = doorbell.ring();
         }
+        state.woken.push(key);
     }
 
     /// Queues every task woken from elsewhere; returns how many keys came.
@@ -275,9 +280,9 @@ impl Door {
         tasks: &mut TaskTable,
         ready: &mut VecDeque<Rc<dyn Runnable>>,
     ) -> usize {
-        let mut woken = self.lock();
-        let count = woken.len();
-        for key in woken.drain(..) {
+        let mut state = self.lock();
+        let count = state.woken.len();
+        for key in state.woken.drain(..) {
             tasks.wake(key, ready);
         }
         count
@@ -285,19 +290,22 @@ impl Door {
 
     /// Whether no key waits to be queued.
     pub(crate) fn is_empty(&self) -> bool {
-        self.lock().is_empty()
+        self.lock().woken.is_empty()
     }
 
-    /// Ignores every later wake-up.
+    /// Ignores every later wake-up, and lets go of the doorbell.
     pub(crate) fn close(&self) {
-        let mut woken = self.lock();
-        self.closed.store(true, Ordering::Release);
-        woken.clear();
+        let doorbell = {
+            let mut state = self.lock();
+            state.woken.clear();
+            state.doorbell.take()
+        };
+        drop(doorbell);
     }
 
-    fn lock(&self) -> MutexGuard<'_, Vec<TaskKey>> {
-        // A push either happened or not; a poisoned Vec is still valid.
-        self.woken.lock().unwrap_or_else(|p| p.into_inner())
+    fn lock(&self) -> MutexGuard<'_, DoorState> {
+        // A push either happened or not; a poisoned state is still valid.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 

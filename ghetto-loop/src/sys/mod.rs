@@ -45,6 +45,7 @@ pub use libc;
 
 mod doorbell;
 mod selector;
+mod signals;
 mod socket;
 mod usage;
 
@@ -62,5 +63,6 @@ pub use kind::{SELECTOR_ENV, SelectorKind};
 pub use poll::Poll;
 pub use select::{FD_SETSIZE, Select};
 pub use selector::{Event, Interest, Selector, Token};
+pub use signals::block_all_signals;
 pub use socket::{Shutdown, Socket};
 pub use usage::{CpuTime, is_out_of_resources, raise_fd_limit, set_timer_slack, stack_limit};
