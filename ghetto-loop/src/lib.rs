@@ -20,6 +20,7 @@
 //! | 17 | [`sync`]: `Mutex`, `Semaphore`, `Event`, `oneshot`, `mpsc`, the scoped `Pool::with`, `Stream` |
 //! | 18 | [`scope`]: task groups: children that end with their scope, errors reported together |
 //! | 19 | [`blocking`]: `spawn_blocking` on a thread pool, DNS and files in it; debug mode and the loop's trace |
+//! | 20 | [`signal`]: signals as fd events, by signalfd or a self-pipe; `ctrl_c` |
 //!
 //! `ARCHITECTURE.md` beside this crate's `Cargo.toml` is the map: where each
 //! thing lives and what is never done.
@@ -45,6 +46,7 @@ pub mod blocking;
 pub mod future;
 pub mod net;
 pub mod scope;
+pub mod signal;
 pub mod sync;
 pub mod task;
 pub mod time;

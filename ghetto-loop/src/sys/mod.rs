@@ -63,6 +63,9 @@ pub use kind::{SELECTOR_ENV, SelectorKind};
 pub use poll::Poll;
 pub use select::{FD_SETSIZE, Select};
 pub use selector::{Event, Interest, Selector, Token};
-pub use signals::block_all_signals;
+pub use signals::{
+    SIGHUP, SIGINT, SIGTERM, SIGUSR1, SIGUSR2, SelfPipe, SignalFd, block_all_signals,
+    check_catchable, raise_signal, signal_name,
+};
 pub use socket::{Shutdown, Socket};
 pub use usage::{CpuTime, is_out_of_resources, raise_fd_limit, set_timer_slack, stack_limit};
