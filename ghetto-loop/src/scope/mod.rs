@@ -20,18 +20,20 @@
 //! of its own on the loop, and Rust cannot prove that the group is awaited
 //! to its end. A future can be dropped, or `mem::forget`-ed, halfway, and
 //! a forgotten scope never joins its children while they still point into
-//! its stack. That is the "scoped task trilemma": borrowing children,
-//! concurrency with the parent, and a safe API, pick two. Here (as in
-//! tokio's `JoinSet`) children are `'static` and share data through `Rc`.
+//! its stack. That is the "scoped task trilemma" (withoutboats): of
+//! concurrency (the parent runs while its children do), parallelizability
+//! (children run on their own, as tasks) and borrowing, safe Rust can have
+//! two. Here, as in tokio's `JoinSet`, children are `'static` tasks and
+//! share data through `Rc`.
 //!
 //! # Why cancellation is drop
 //!
 //! Rust has no exception to throw into a task. Cancelling a child is
 //! `JoinHandle::abort`: its future is dropped on the loop at its next turn,
 //! and its destructors run (sockets closed, permits given back). A drop
-//! cannot be caught or swallowed, so the bug asyncio had with nested groups
-//! (an inner group catching the outer group's cancellation and going on)
-//! cannot happen here.
+//! cannot be caught or swallowed, so nested groups need no bookkeeping to
+//! tell their own cancellation from a parent's (asyncio's `TaskGroup` needs
+//! `Task.uncancel()`, added in 3.11, for exactly that).
 //!
 //! ```
 //! use ghetto_loop::scope::group;
