@@ -99,3 +99,17 @@ fn uncatchable_and_fault_signals_are_refused() -> io::Result<()> {
     }
     Ok(())
 }
+
+/// Dropping a replaced self-pipe leaves the newer one (and its handler) in
+/// place: a signal still arrives, and does not end the process.
+#[test]
+fn dropping_a_replaced_self_pipe_keeps_the_newer_one() -> io::Result<()> {
+    let _turn = handlers();
+    let lp = EventLoop::new()?;
+    let older = Signals::on(&lp.handle(), SIGUSR2, Via::SelfPipe)?;
+    let newer = Signals::on(&lp.handle(), SIGUSR2, Via::SelfPipe)?;
+    drop(older);
+    raise_signal(SIGUSR2)?;
+    assert_eq!(lp.block_on(newer.recv())??, SIGUSR2);
+    Ok(())
+}

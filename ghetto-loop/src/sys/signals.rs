@@ -70,6 +70,11 @@ pub fn signal_name(signal: i32) -> String {
 /// with its default action (for `SIGTERM`: the end of the process). Make
 /// the `SignalFd` on the main thread before starting other threads (they
 /// inherit the mask); the loop's pool threads block every signal anyway.
+///
+/// Dropping it closes the fd but leaves the signal blocked in the thread
+/// that made it (another listener, or code of the program's own, may rely
+/// on that): a later self-pipe for the same signal on that thread then
+/// never sees it. Use one way per signal.
 #[derive(Debug)]
 pub struct SignalFd {
     fd: OwnedFd,
@@ -131,14 +136,14 @@ static PIPE_FOR: [AtomicI32; 65] = [const { AtomicI32::new(-1) }; 65];
 /// few async-signal-safe calls).
 ///
 /// One pipe per signal number in the process: installing a second one for
-/// the same signal replaces the first. Dropping it puts back the default
-/// action.
+/// the same signal replaces the first. Dropping the one in place puts back
+/// the default action; dropping one already replaced changes nothing.
 #[derive(Debug)]
 pub struct SelfPipe {
     signal: i32,
     read_end: OwnedFd,
     /// Kept open for the handler; the static holds its raw number.
-    _write_end: OwnedFd,
+    write_end: OwnedFd,
 }
 
 extern "C" fn write_signal_byte(signal: libc::c_int) {
@@ -170,7 +175,9 @@ impl SelfPipe {
         // SAFETY: pipe2 just returned these fds and nothing else owns them.
         let (read_end, write_end) =
             unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
-        PIPE_FOR[signal as usize].store(write_end.as_raw_fd(), Ordering::Release);
+        // The table entry first: a signal that comes the instant the handler
+        // is in place finds the pipe. On failure it is taken back out.
+        let previous = PIPE_FOR[signal as usize].swap(write_end.as_raw_fd(), Ordering::AcqRel);
         // SAFETY: sigaction is plain old data; zeroes are a valid start.
         let mut action: libc::sigaction = unsafe { mem::zeroed() };
         action.sa_sigaction = write_signal_byte as *const () as libc::sighandler_t;
@@ -178,11 +185,14 @@ impl SelfPipe {
         // carry on instead of failing with EINTR.
         action.sa_flags = libc::SA_RESTART;
         // SAFETY: `action` is initialised; the handler is async-signal-safe.
-        crate::syscall!(sigaction(signal, &action, std::ptr::null_mut()))?;
+        if let Err(e) = crate::syscall!(sigaction(signal, &action, std::ptr::null_mut())) {
+            PIPE_FOR[signal as usize].store(previous, Ordering::Release);
+            return Err(e);
+        }
         Ok(SelfPipe {
             signal,
             read_end,
-            _write_end: write_end,
+            write_end,
         })
     }
 
@@ -209,9 +219,18 @@ impl Drop for SelfPipe {
     /// Puts back the default action, then lets the handler forget the
     /// pipe, before the pipe's fds close.
     fn drop(&mut self) {
-        // SAFETY: SIG_DFL is always a valid disposition for a catchable signal.
-        unsafe { libc::signal(self.signal, libc::SIG_DFL) };
-        PIPE_FOR[self.signal as usize].store(-1, Ordering::Release);
+        // Only if the table still names this pipe: a newer `SelfPipe` for the
+        // same signal replaced it, and keeps its handler and its pipe.
+        let mine = self.write_end.as_raw_fd();
+        let slot = &PIPE_FOR[self.signal as usize];
+        if slot
+            .compare_exchange(mine, -1, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            // SAFETY: SIG_DFL is always a valid disposition for a catchable
+            // signal.
+            unsafe { libc::signal(self.signal, libc::SIG_DFL) };
+        }
     }
 }
 
