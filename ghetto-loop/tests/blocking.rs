@@ -214,3 +214,29 @@ fn the_trace_records_passes_waits_and_polls() -> io::Result<()> {
     );
     Ok(())
 }
+
+/// The future given to `block_on` is timed like a task: a blocking call in
+/// it is reported too.
+#[test]
+fn debug_mode_reports_a_slow_block_on_future() -> io::Result<()> {
+    let lp = EventLoop::new()?;
+    lp.set_debug(true);
+    lp.set_slow_callback_duration(Duration::from_millis(20));
+    let reports = Rc::new(RefCell::new(Vec::new()));
+    let sink = reports.clone();
+    lp.set_report_handler(move |r| sink.borrow_mut().push(r.clone()));
+    let line = line!() + 1;
+    lp.block_on(async { std::thread::sleep(Duration::from_millis(30)) })?;
+    let reports = reports.borrow();
+    let [
+        Report::Slow {
+            what, scheduled_at, ..
+        },
+    ] = &reports[..]
+    else {
+        panic!("one slow report expected: {reports:?}");
+    };
+    assert_eq!(what, "the block_on future");
+    assert_eq!((scheduled_at.file(), scheduled_at.line()), (file!(), line));
+    Ok(())
+}

@@ -17,7 +17,7 @@
 //!    forever cannot starve I/O or timers.
 
 use std::io;
-use std::panic::{self, AssertUnwindSafe};
+use std::panic::{self, AssertUnwindSafe, Location};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -178,9 +178,7 @@ impl LoopHandle {
         if entry.is_cancelled() {
             return false;
         }
-        let slow_threshold = self.inner.slow_threshold();
-        let tracing = self.inner.tracing.get();
-        let started = (slow_threshold.is_some() || tracing).then(Instant::now);
+        let started = self.start_timing();
         // AssertUnwindSafe: after a panic we only read the entry's location
         // and description; the state it may have left half-updated is the
         // program's own, as in any `catch_unwind` at a thread-pool boundary.
@@ -193,20 +191,42 @@ impl LoopHandle {
                 message: panic_message(&*payload),
             });
         }
-        if let Some(started) = started.filter(|_| tracing) {
-            self.trace(&entry.describe(), "run", started, started.elapsed());
-        }
-        if let (Some(threshold), Some(started)) = (slow_threshold, started) {
-            let took = started.elapsed();
-            if took >= threshold {
-                self.count(|s| s.slow += 1);
-                self.report(Report::Slow {
-                    what: entry.describe(),
-                    scheduled_at: entry.location(),
-                    took,
-                });
-            }
-        }
+        self.finish_timing(started, || entry.describe(), entry.location());
         true
+    }
+
+    /// The start of a run worth timing: `Some` in debug mode or while
+    /// tracing, `None` (and no clock read) otherwise.
+    pub(crate) fn start_timing(&self) -> Option<Instant> {
+        let timed = self.inner.slow_threshold().is_some() || self.inner.tracing.get();
+        timed.then(Instant::now)
+    }
+
+    /// Traces a run that began at `started`, and reports it if debug mode
+    /// finds it slow. `block_on`'s own future goes through here too, so a
+    /// blocking call in it is named like one in a task.
+    pub(crate) fn finish_timing(
+        &self,
+        started: Option<Instant>,
+        describe: impl Fn() -> String,
+        location: &'static Location<'static>,
+    ) {
+        let Some(started) = started else {
+            return;
+        };
+        let took = started.elapsed();
+        if self.inner.tracing.get() {
+            self.trace(&describe(), "run", started, took);
+        }
+        if let Some(threshold) = self.inner.slow_threshold()
+            && took >= threshold
+        {
+            self.count(|s| s.slow += 1);
+            self.report(Report::Slow {
+                what: describe(),
+                scheduled_at: location,
+                took,
+            });
+        }
     }
 }

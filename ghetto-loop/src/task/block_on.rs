@@ -78,6 +78,7 @@ impl EventLoop {
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> io::Result<F::Output> {
         let lp = self.handle();
+        let called_at = Location::caller();
         let _running = lp.enter()?;
         let main = lp
             .insert_task(|key| {
@@ -85,7 +86,7 @@ impl EventLoop {
                     key: Cell::new(key),
                     lp: lp.clone(),
                     woken: Cell::new(false),
-                    created_at: Location::caller(),
+                    created_at: called_at,
                 })
             })
             .ok_or_else(|| io::Error::other("block_on: the event loop is closed"))?;
@@ -97,8 +98,10 @@ impl EventLoop {
                 let Some(waker) = lp.begin_poll(main.key.get()) else {
                     return Err(io::Error::other("block_on: the event loop was closed"));
                 };
-                if let Poll::Ready(output) = future.as_mut().poll(&mut Context::from_waker(&waker))
-                {
+                let started = lp.start_timing();
+                let poll = future.as_mut().poll(&mut Context::from_waker(&waker));
+                lp.finish_timing(started, || main.describe(), main.created_at);
+                if let Poll::Ready(output) = poll {
                     return Ok(output);
                 }
             }

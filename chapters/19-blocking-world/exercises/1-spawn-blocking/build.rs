@@ -1,0 +1,3 @@
+fn main() {
+    course::exercise::select_source()
+}

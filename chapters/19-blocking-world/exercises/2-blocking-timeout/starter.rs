@@ -1,0 +1,31 @@
+// Exercise 19-2: a timeout around blocking work. See README.md.
+
+use std::time::Duration;
+
+// What you need, imported for you (unused until you use it).
+#[allow(unused_imports)]
+use ghetto_loop::blocking::spawn_blocking;
+#[allow(unused_imports)]
+use ghetto_loop::time::timeout;
+
+/// Why [`timeout_blocking`] gave no value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BlockingError {
+    /// The closure panicked, with this message.
+    Panicked(String),
+    /// The closure was not done after this long. It runs on regardless.
+    TimedOut(Duration),
+}
+
+/// Runs `f` in the pool and waits at most `limit` for its value.
+///
+/// A thread cannot be interrupted: when the time is up, the task stops
+/// waiting, but `f` runs to its end on its pool thread, and its value is
+/// dropped there.
+pub async fn timeout_blocking<T, F>(limit: Duration, f: F) -> Result<T, BlockingError>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    todo!("spawn_blocking inside a timeout, and the three outcomes mapped")
+}
