@@ -85,3 +85,66 @@ mod tests {
         assert!(fd_limit().unwrap() > 0);
     }
 }
+
+/// Counts drops: a test hands a [`DropGuard`] to a future, a task or a
+/// callback, and proves with [`count`](Drops::count) that it was dropped
+/// (cancelled, closed, cleaned up). Clones share one count.
+#[derive(Debug, Clone, Default)]
+pub struct Drops(std::rc::Rc<std::cell::Cell<u32>>);
+
+/// Adds one to its [`Drops`] when dropped.
+#[derive(Debug)]
+pub struct DropGuard(std::rc::Rc<std::cell::Cell<u32>>);
+
+impl Drops {
+    /// A new guard counted here.
+    pub fn guard(&self) -> DropGuard {
+        DropGuard(self.0.clone())
+    }
+
+    /// How many guards were dropped so far.
+    pub fn count(&self) -> u32 {
+        self.0.get()
+    }
+}
+
+impl Drop for DropGuard {
+    fn drop(&mut self) {
+        self.0.set(self.0.get() + 1);
+    }
+}
+
+/// Counts this thread's allocations, to check "no allocation per
+/// wake-up". A test binary installs it with
+/// `#[global_allocator] static A: CountingAllocator = CountingAllocator;`
+/// and reads [`allocations`] before and after. The count is per thread, so
+/// tests that `cargo test` runs beside it on other threads do not disturb
+/// it.
+#[derive(Debug)]
+pub struct CountingAllocator;
+
+thread_local! {
+    static ALLOCATIONS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+// SAFETY: every call is forwarded to the system allocator unchanged; the
+// counter is a const-initialised thread-local `Cell`, which never allocates.
+unsafe impl std::alloc::GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        // `try_with`: a thread being torn down has no counter left.
+        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+        // SAFETY: the caller's contract for `alloc` is passed on unchanged.
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        // SAFETY: as for `alloc`.
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+}
+
+/// Allocations made by this thread so far (with [`CountingAllocator`]
+/// installed; 0 otherwise).
+pub fn allocations() -> u64 {
+    ALLOCATIONS.with(std::cell::Cell::get)
+}

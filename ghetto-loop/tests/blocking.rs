@@ -5,9 +5,7 @@
 
 mod util;
 
-use std::cell::RefCell;
 use std::io;
-use std::rc::Rc;
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
@@ -16,7 +14,7 @@ use ghetto_loop::blocking::{self, Pool, spawn_blocking};
 use ghetto_loop::event_loop::{EventLoop, Report};
 use ghetto_loop::net::{TcpListener, TcpStream};
 use ghetto_loop::task;
-use util::{PATIENCE, conformance};
+use util::{PATIENCE, conformance, record_reports};
 
 /// Threads of this process, from /proc.
 fn threads_alive() -> usize {
@@ -145,9 +143,7 @@ fn debug_mode_reports_a_slow_task_poll() -> io::Result<()> {
     let lp = EventLoop::new()?;
     lp.set_debug(true);
     lp.set_slow_callback_duration(Duration::from_millis(20));
-    let reports = Rc::new(RefCell::new(Vec::new()));
-    let sink = reports.clone();
-    lp.set_report_handler(move |r| sink.borrow_mut().push(r.clone()));
+    let reports = record_reports(&lp);
     let line = line!() + 1;
     let sleepy = lp.spawn_named("sleepy", async {
         // The mistake debug mode is for: a blocking call inside a task.
@@ -222,9 +218,7 @@ fn debug_mode_reports_a_slow_block_on_future() -> io::Result<()> {
     let lp = EventLoop::new()?;
     lp.set_debug(true);
     lp.set_slow_callback_duration(Duration::from_millis(20));
-    let reports = Rc::new(RefCell::new(Vec::new()));
-    let sink = reports.clone();
-    lp.set_report_handler(move |r| sink.borrow_mut().push(r.clone()));
+    let reports = record_reports(&lp);
     let line = line!() + 1;
     lp.block_on(async { std::thread::sleep(Duration::from_millis(30)) })?;
     let reports = reports.borrow();

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use ghetto_loop::event_loop::{
     EventLoop, LoopHandle, Pass, Report, Runnable, TimerHandle, WaitReason,
 };
-use util::{allocations, conformance, open_fds};
+use util::{allocations, conformance, open_fds, record_reports};
 
 /// A shared list of what happened, in order.
 #[derive(Clone, Default)]
@@ -47,14 +47,6 @@ fn record_passes(lp: &LoopHandle) -> Rc<RefCell<Vec<Pass>>> {
     let sink = passes.clone();
     lp.on_pass(move |pass| sink.borrow_mut().push(*pass));
     passes
-}
-
-/// Records every report of `lp`.
-fn record_reports(lp: &LoopHandle) -> Rc<RefCell<Vec<Report>>> {
-    let reports = Rc::new(RefCell::new(Vec::new()));
-    let sink = reports.clone();
-    lp.set_report_handler(move |report| sink.borrow_mut().push(report.clone()));
-    reports
 }
 
 /// Stops the loop after `limit`, so a test whose rule is broken fails

@@ -6,7 +6,7 @@
 
 mod util;
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::io;
 use std::rc::Rc;
 use std::time::Duration;
@@ -14,31 +14,10 @@ use std::time::Duration;
 use ghetto_loop::event_loop::{EventLoop, LoopHandle};
 use ghetto_loop::scope::{BoxError, group};
 use ghetto_loop::time::{sleep, timeout};
-use util::conformance;
+use util::{DropGuard, Drops, conformance};
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
-}
-
-/// Counts drops: proof a child's future was dropped (cancelled).
-#[derive(Clone, Default)]
-struct Drops(Rc<Cell<u32>>);
-
-struct Guard(Rc<Cell<u32>>);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        self.0.set(self.0.get() + 1);
-    }
-}
-
-impl Drops {
-    fn guard(&self) -> Guard {
-        Guard(self.0.clone())
-    }
-    fn count(&self) -> u32 {
-        self.0.get()
-    }
 }
 
 /// A child that sleeps `d`, then logs `name`; its guard drops either way.
@@ -46,7 +25,7 @@ async fn child(
     d: Duration,
     name: &'static str,
     log: Rc<RefCell<Vec<&'static str>>>,
-    guard: Guard,
+    guard: DropGuard,
 ) -> Result<(), BoxError> {
     let _guard = guard;
     sleep(d).await;

@@ -30,7 +30,7 @@ use ghetto_loop::sync::{Event, Mutex, Pool, Semaphore, StreamExt, TryAcquireErro
 use ghetto_loop::sys::Shutdown;
 use ghetto_loop::task::{self, JoinHandle};
 use ghetto_loop::time::{self, Either};
-use util::conformance;
+use util::{Drops, conformance};
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -68,28 +68,6 @@ impl Probe {
     /// How many times the waker was called.
     fn wakes(&self) -> usize {
         self.count.0.load(Ordering::SeqCst)
-    }
-}
-
-/// Counts its drops: proof that a value's destructor ran.
-#[derive(Clone, Default)]
-struct Drops(Rc<Cell<u32>>);
-
-impl Drops {
-    fn guard(&self) -> DropGuard {
-        DropGuard(self.0.clone())
-    }
-    fn count(&self) -> u32 {
-        self.0.get()
-    }
-}
-
-#[derive(Debug)]
-struct DropGuard(Rc<Cell<u32>>);
-
-impl Drop for DropGuard {
-    fn drop(&mut self) {
-        self.0.set(self.0.get() + 1);
     }
 }
 

@@ -16,31 +16,10 @@ use std::task::{Context, Poll, Waker};
 
 use ghetto_loop::event_loop::{EventLoop, Report};
 use ghetto_loop::task::{self, JoinHandle};
-use util::{PATIENCE, allocations, conformance};
+use util::{Drops, PATIENCE, allocations, conformance, record_reports};
 
 #[global_allocator]
 static ALLOCATOR: util::CountingAllocator = util::CountingAllocator;
-
-/// Counts its drops: proof that a future's destructor ran.
-#[derive(Clone, Default)]
-struct Drops(Rc<Cell<u32>>);
-
-impl Drops {
-    fn guard(&self) -> DropGuard {
-        DropGuard(self.0.clone())
-    }
-    fn count(&self) -> u32 {
-        self.0.get()
-    }
-}
-
-struct DropGuard(Rc<Cell<u32>>);
-
-impl Drop for DropGuard {
-    fn drop(&mut self) {
-        self.0.set(self.0.get() + 1);
-    }
-}
 
 /// A future that counts its polls and, on its first poll, calls its own
 /// waker `wakes` times before saying `Pending`; ready on its second poll.
@@ -61,14 +40,6 @@ impl Future for WakesItself {
         }
         Poll::Pending
     }
-}
-
-/// Collects the loop's reports.
-fn reports(lp: &EventLoop) -> Rc<RefCell<Vec<Report>>> {
-    let reports = Rc::new(RefCell::new(Vec::new()));
-    let sink = reports.clone();
-    lp.set_report_handler(move |r| sink.borrow_mut().push(r.clone()));
-    reports
 }
 
 /// The waker a task was polled with, caught on its way out.
@@ -157,7 +128,7 @@ conformance! {
     /// handle gets the message; the other tasks go on.
     fn a_panicking_task_is_reported_and_the_others_go_on(kind) {
         let lp = EventLoop::with_kind(kind)?;
-        let reports = reports(&lp);
+        let reports = record_reports(&lp);
         let line = line!() + 1;
         let bad = lp.spawn_named("doomed", async { panic!("boom at step 3") });
         let good = lp.spawn(async {

@@ -7,7 +7,7 @@
 
 mod util;
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::io::{self, Write};
 use std::net::TcpStream as StdStream;
 use std::rc::Rc;
@@ -19,28 +19,10 @@ use ghetto_loop::task;
 use ghetto_loop::time::{
     self, Either, MissedTick, interval, join, join_all, race, sleep, sleep_until, timeout,
 };
-use util::conformance;
+use util::{Drops, conformance};
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
-}
-
-/// Counts drops: proof a future was dropped (cancelled).
-#[derive(Clone, Default)]
-struct Drops(Rc<Cell<u32>>);
-
-impl Drops {
-    fn guard(&self) -> Guard {
-        Guard(self.0.clone())
-    }
-}
-
-struct Guard(Rc<Cell<u32>>);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        self.0.set(self.0.get() + 1);
-    }
 }
 
 /// A loop of `kind` on a paused clock.
@@ -131,7 +113,7 @@ conformance! {
         assert_eq!(quick, Ok(1));
         let err = slow.unwrap_err();
         assert_eq!(err.to_string(), "timed out after 50ms");
-        assert_eq!(drops.0.get(), 1);
+        assert_eq!(drops.count(), 1);
         Ok(())
     }
 
@@ -187,7 +169,7 @@ conformance! {
         assert_eq!(joined, ('a', 'b'));
         assert_eq!(all, [0, 1, 2, 3, 4]);
         assert_eq!(first, Either::Right(10));
-        assert_eq!(drops.0.get(), 1, "the loser was dropped");
+        assert_eq!(drops.count(), 1, "the loser was dropped");
         assert_eq!(raced, 2);
         Ok(())
     }

@@ -4,8 +4,6 @@
 //! that turns one rule into a test per selector with an fd-leak check.
 #![allow(dead_code)] // each test binary uses its own subset
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::io;
 use std::os::unix::net::UnixStream;
 use std::sync::Once;
@@ -185,34 +183,17 @@ pub fn under_signals<T>(f: impl FnOnce() -> T) -> (T, usize) {
     (out, SIGNALS.load(Ordering::SeqCst) - before)
 }
 
-/// Counts this thread's allocations, to check "no allocation per
-/// wake-up". A test binary that wants the count installs it:
-/// `#[global_allocator] static A: util::CountingAllocator = util::CountingAllocator;`
-/// The count is per thread, so tests running beside it (under `cargo test`)
-/// do not disturb it.
-pub struct CountingAllocator;
+/// Drop counters and the counting allocator, shared with the chapters'
+/// tests through the course kit. (Each test binary uses its own subset.)
+#[allow(unused_imports)]
+pub use course::testing::{CountingAllocator, DropGuard, Drops, allocations};
 
-thread_local! {
-    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-}
-
-// SAFETY: every call is forwarded to the system allocator unchanged; the
-// counter is a const-initialised thread-local `Cell`, which never allocates.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
-        // SAFETY: the caller's contract for `alloc` is passed on unchanged.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: as for `alloc`.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-/// Allocations made by this thread so far (with [`CountingAllocator`]
-/// installed; 0 otherwise).
-pub fn allocations() -> u64 {
-    ALLOCATIONS.with(Cell::get)
+/// Collects every report of `lp`, for a test to read.
+pub fn record_reports(
+    lp: &ghetto_loop::event_loop::LoopHandle,
+) -> std::rc::Rc<std::cell::RefCell<Vec<ghetto_loop::event_loop::Report>>> {
+    let reports = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let sink = reports.clone();
+    lp.set_report_handler(move |report| sink.borrow_mut().push(report.clone()));
+    reports
 }
