@@ -66,7 +66,7 @@ slides: tools-presenterm ## present chapter CH's deck in the terminal: `make sli
 slides-html: tools-presenterm ## export every deck to target/slides/ with an index.html
 	@scripts/slides-html.sh $(PRESENTERM)
 
-bench: ## the C10K benchmark: every server against tokio, report and plots in target/bench/ (~7 min)
+bench: ## the C10K benchmark: every server against tokio, report and plots in target/bench/ (~8.5 min)
 	@command -v strace >/dev/null || { echo "Installing strace (for the system calls per round trip)..."; apt-get install -y -qq strace >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq strace >/dev/null 2>&1; } || echo "Could not install strace: the report will say the system calls were not counted."; }
 	@cargo run -q --release -p bench -- --suite default
 

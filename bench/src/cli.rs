@@ -1,11 +1,15 @@
-//! The command line: run a suite, or (for the harness itself) be a server.
+//! The command line: run a suite, or (for the harness itself) be a server
+//! or a runtime's child process.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::child::{Plan, Runtime};
 use crate::suite::Suite;
-use crate::tasks::{TaskPlan, TaskRuntime};
+use crate::sync::SyncPlan;
+use crate::tasks::TaskPlan;
+use crate::timers::TimerPlan;
 
 /// The usage text.
 pub const USAGE: &str = "\
@@ -20,6 +24,13 @@ Usage:
   bench tasks ghetto-loop|tokio [--cpu N] [--tasks N] [--batches N]
                                   measure spawn+join and idle tasks on one runtime,
                                   print them on one line (the harness runs this too)
+  bench timers ghetto-loop|tokio [--cpu N] [--load-cpu N] [--series US:N,...]
+               [--load-connections N] [--crowd N] [--spread-ms MS]
+                                  measure timer lateness (idle and under echo load)
+                                  and the cost of a crowd of sleeping tasks
+  bench sync ghetto-loop|tokio [--cpu N] [--tasks N] [--locks N] [--messages N]
+             [--capacity N]       measure mutex locks and hand-offs and channel
+                                  messages per second
 
 Options:
   --suite default|quick   default: every server, both pinnings, 3 runs (~7 min);
@@ -53,17 +64,28 @@ pub enum Command {
         /// Run it under `strace -f -c`, the summary going to this file.
         strace: Option<PathBuf>,
     },
-    /// Measure one runtime's tasks and print the figures.
-    Tasks {
+    /// Measure one runtime's figures in this process and print them.
+    Child {
         /// Which runtime.
-        runtime: TaskRuntime,
+        runtime: Runtime,
         /// CPU to pin to.
         cpu: Option<usize>,
-        /// Tasks per batch, and tasks parked.
-        plan: TaskPlan,
+        /// Which figures, and how much.
+        figure: ChildFigure,
     },
     /// Print the usage.
     Help,
+}
+
+/// The figures a child process measures, with their plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChildFigure {
+    /// `bench tasks`: spawn and join, and a parked task.
+    Tasks(TaskPlan),
+    /// `bench timers`: lateness, and a crowd of sleeping tasks.
+    Timers(TimerPlan),
+    /// `bench sync`: mutex and channel.
+    Sync(SyncPlan),
 }
 
 /// Parses the arguments (without the program name). `default_out` is used
@@ -71,7 +93,9 @@ pub enum Command {
 pub fn parse(args: &[String], default_out: PathBuf) -> Result<Command, String> {
     match args.first().map(String::as_str) {
         Some("serve") => return parse_serve(&args[1..]),
-        Some("tasks") => return parse_tasks(&args[1..]),
+        Some(TaskPlan::COMMAND) => return parse_child(&args[1..], ChildFigure::Tasks),
+        Some(TimerPlan::COMMAND) => return parse_child(&args[1..], ChildFigure::Timers),
+        Some(SyncPlan::COMMAND) => return parse_child(&args[1..], ChildFigure::Sync),
         Some("list") if args.len() == 1 => return Ok(Command::List),
         _ => {}
     }
@@ -158,34 +182,41 @@ fn parse_serve(args: &[String]) -> Result<Command, String> {
     })
 }
 
-fn parse_tasks(args: &[String]) -> Result<Command, String> {
+/// `bench tasks|timers|sync RUNTIME [--cpu N] [the plan's flags]`.
+fn parse_child<P: Plan>(
+    args: &[String],
+    figure: impl FnOnce(P) -> ChildFigure,
+) -> Result<Command, String> {
+    let what = P::COMMAND;
     let [name, rest @ ..] = args else {
-        return Err("tasks needs a runtime: tasks ghetto-loop|tokio".to_owned());
+        return Err(format!("{what} needs a runtime: {what} ghetto-loop|tokio"));
     };
-    let runtime = TaskRuntime::named(name)
-        .ok_or_else(|| format!("tasks needs ghetto-loop or tokio, not {name:?}"))?;
+    let runtime = Runtime::named(name)
+        .ok_or_else(|| format!("{what} needs ghetto-loop or tokio, not {name:?}"))?;
     let mut cpu = None;
-    let mut plan = TaskPlan::default();
+    let mut plan = P::default();
     for pair in rest.chunks(2) {
         match pair {
             [flag, n] if flag == "--cpu" => cpu = Some(number("--cpu", n)?),
-            [flag, n] if flag == "--tasks" => plan.tasks = number("--tasks", n)?,
-            [flag, n] if flag == "--batches" => plan.batches = number("--batches", n)?,
+            [flag, value] => plan.set(flag, value)?,
             other => {
                 return Err(format!(
-                    "unexpected arguments after tasks: {}",
+                    "unexpected arguments after {what}: {}",
                     other.join(" ")
                 ));
             }
         }
     }
-    if plan.tasks == 0 || plan.batches == 0 {
-        return Err("--tasks and --batches must be at least 1".to_owned());
-    }
-    Ok(Command::Tasks { runtime, cpu, plan })
+    plan.check()?;
+    Ok(Command::Child {
+        runtime,
+        cpu,
+        figure: figure(plan),
+    })
 }
 
-fn number<T: std::str::FromStr>(flag: &str, text: &str) -> Result<T, String> {
+/// Reads a flag's number, or says what was wrong.
+pub(crate) fn number<T: std::str::FromStr>(flag: &str, text: &str) -> Result<T, String> {
     text.parse()
         .map_err(|_| format!("{flag} needs a number, not {text:?}"))
 }
@@ -243,17 +274,35 @@ mod tests {
     }
 
     #[test]
-    fn tasks_takes_a_runtime_and_a_plan() {
-        let Ok(Command::Tasks { runtime, cpu, plan }) =
-            parse_args(&["tasks", "tokio", "--tasks", "10", "--cpu", "0"])
+    fn children_take_a_runtime_and_a_plan() {
+        let Ok(Command::Child {
+            runtime,
+            cpu,
+            figure: ChildFigure::Tasks(plan),
+        }) = parse_args(&["tasks", "tokio", "--tasks", "10", "--cpu", "0"])
         else {
             panic!("should parse");
         };
-        assert_eq!(
-            (runtime, cpu, plan.tasks),
-            (TaskRuntime::Tokio, Some(0), 10)
-        );
+        assert_eq!((runtime, cpu, plan.tasks), (Runtime::Tokio, Some(0), 10));
         assert_eq!(plan.batches, TaskPlan::default().batches);
+        let Ok(Command::Child {
+            runtime,
+            figure: ChildFigure::Timers(plan),
+            ..
+        }) = parse_args(&["timers", "ghetto-loop", "--crowd", "7", "--load-cpu", "1"])
+        else {
+            panic!("should parse");
+        };
+        assert_eq!(runtime, Runtime::GhettoLoop);
+        assert_eq!((plan.crowd, plan.load_cpu), (7, Some(1)));
+        let Ok(Command::Child {
+            figure: ChildFigure::Sync(plan),
+            ..
+        }) = parse_args(&["sync", "tokio", "--messages", "9"])
+        else {
+            panic!("should parse");
+        };
+        assert_eq!(plan.messages, 9);
     }
 
     #[test]
@@ -270,6 +319,9 @@ mod tests {
         assert!(bad(&["serve", "tokio", "127.0.0.1:0", "--cpu"]).contains("unexpected"));
         assert!(bad(&["tasks", "asyncio"]).contains("ghetto-loop or tokio"));
         assert!(bad(&["tasks", "tokio", "--tasks", "0"]).contains("at least 1"));
+        assert!(bad(&["timers", "tokio", "--series", "1000"]).contains("MICROS:COUNT"));
+        assert!(bad(&["sync", "tokio", "--tasks"]).contains("unexpected"));
+        assert!(bad(&["sync", "tokio", "--batches", "2"]).contains("sync takes"));
         assert!(bad(&["--out"]).contains("needs a value"));
     }
 }

@@ -1,5 +1,5 @@
 //! CPU time used so far: by a process, by the calling thread, or on a CPU by
-//! anyone, from /proc.
+//! anyone, from /proc (the calling thread's from its CPU-time clock).
 //!
 //! The report puts the server's and the load generator's CPU use beside
 //! every echo figure. In the split pinning each has a CPU of its own, so
@@ -8,8 +8,9 @@
 //! CPUs did besides is the noise: other processes that ran there.
 
 use std::io;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use nix::time::{ClockId, clock_gettime};
 use nix::unistd::{SysconfVar, sysconf};
 
 /// CPU time (user + system) of every thread process `pid` has had, from
@@ -34,21 +35,56 @@ pub fn process(pid: u32) -> io::Result<Duration> {
     from_ticks(ticks(11)? + ticks(12)?)
 }
 
-/// CPU time of the calling thread, from `/proc/thread-self/schedstat` (its
-/// first field, in nanoseconds).
+/// CPU time of the calling thread (`CLOCK_THREAD_CPUTIME_ID`), to the
+/// nanosecond and up to date at the call: the kernel adds the running
+/// slice before answering (`/proc/thread-self/schedstat` is brought up to
+/// date only at ticks and switches, so a thread that has run 1 ms without a
+/// break may read as not having run at all).
 pub fn this_thread() -> io::Result<Duration> {
-    let schedstat = std::fs::read_to_string("/proc/thread-self/schedstat")?;
-    schedstat
-        .split_whitespace()
-        .next()
-        .and_then(|ns| ns.parse().ok())
-        .map(Duration::from_nanos)
-        .ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                "unexpected /proc/thread-self/schedstat",
-            )
+    let now = clock_gettime(ClockId::CLOCK_THREAD_CPUTIME_ID)?;
+    Ok(Duration::from(now))
+}
+
+/// How busy some CPUs had been and how much CPU time one process had used,
+/// at one instant: two readings tell what *else* ran on those CPUs in
+/// between (other processes, kernel threads, the hypervisor): the noise of
+/// whatever the process measured meanwhile.
+#[derive(Debug, Clone, Copy)]
+pub struct Busy {
+    wall: Instant,
+    /// [`cpu_busy`] summed over the CPUs.
+    cpus: Duration,
+    /// The process's CPU time, all its threads.
+    process: Duration,
+}
+
+impl Busy {
+    /// Reads `cpus` (each once) and process `pid`.
+    pub fn read(cpus: &[usize], pid: u32) -> io::Result<Busy> {
+        let mut busy = Duration::ZERO;
+        for (i, &cpu) in cpus.iter().enumerate() {
+            if !cpus[..i].contains(&cpu) {
+                busy += cpu_busy(cpu)?;
+            }
+        }
+        Ok(Busy {
+            wall: Instant::now(),
+            cpus: busy,
+            process: process(pid)?,
         })
+    }
+
+    /// What others used of the CPUs from this reading to `later`, in shares
+    /// of one CPU.
+    pub fn others_until(&self, later: &Busy) -> f64 {
+        let wall = later.wall.duration_since(self.wall).as_secs_f64();
+        let busy = later.cpus.saturating_sub(self.cpus).as_secs_f64();
+        let mine = later.process.saturating_sub(self.process).as_secs_f64();
+        if wall <= 0.0 {
+            return 0.0;
+        }
+        ((busy - mine) / wall).max(0.0)
+    }
 }
 
 /// Time CPU `cpu` has spent not idle, from its line in `/proc/stat`: user,

@@ -7,13 +7,18 @@ use crate::results::{Outcome, Results};
 use crate::syscalls::Group;
 
 /// The columns, in order. `figure` is `echo`, `busy-among-idle`, `memory`,
-/// `selector-wait`, `syscalls-paced`, `syscalls-back-to-back` or `tasks`;
-/// `subject` the server, backend or runtime; `count` the connections, fds
-/// or tasks (for `busy-among-idle`, the idle connections beside the suite's
-/// busy ones, and `established` counts both kinds); `status` `ok`, `failed`
-/// or `n/a` (with the reason in `note`). Durations are in nanoseconds, CPU
-/// use in shares of one CPU, memory in bytes, system calls per round trip.
-pub const COLUMNS: [&str; 31] = [
+/// `selector-wait`, `syscalls-paced`, `syscalls-back-to-back`, `tasks`,
+/// `timers-idle`, `timers-loaded`, `timers-crowd`, `sync-mutex`,
+/// `sync-handoff` or `sync-channel`; `subject` the server, backend or
+/// runtime; `count` the connections, fds, tasks, sleeps (with `sleep_ns`
+/// their length), locks or messages (for `busy-among-idle`, the idle
+/// connections beside the suite's busy ones, and `established` counts both
+/// kinds; for `timers-loaded`, `round_trips_per_s` is the echo load the
+/// loop served meanwhile; for the timer series, `others_cpu` is the noise
+/// over the whole series); `status` `ok`, `failed` or `n/a` (with the reason
+/// in `note`). Durations are in nanoseconds, CPU use in shares of one CPU,
+/// memory in bytes, system calls per round trip.
+pub const COLUMNS: [&str; 40] = [
     "figure",
     "subject",
     "pinning",
@@ -43,6 +48,15 @@ pub const COLUMNS: [&str; 31] = [
     "syscalls_failed",
     "spawn_join_ns",
     "idle_task_bytes",
+    "sleep_ns",
+    "late_p50_ns",
+    "late_p99_ns",
+    "late_max_ns",
+    "early_wakes",
+    "timer_ns",
+    "sleeping_task_ns",
+    "sleeping_task_bytes",
+    "ops_per_s",
     "failures",
     "note",
 ];
@@ -150,7 +164,92 @@ pub fn render(r: &Results) -> String {
         }
         row.write(&mut csv);
     }
+    timer_rows(r, &mut csv);
+    for run in &r.sync {
+        let ops = r.suite.sync.tasks * r.suite.sync.locks;
+        let done = match &run.outcome {
+            Outcome::Done(f) => Some(f),
+            _ => None,
+        };
+        let figures = [
+            ("sync-mutex", ops, done.map(|f| f.mutex_per_s)),
+            ("sync-handoff", ops, done.map(|f| f.handoff_per_s)),
+            (
+                "sync-channel",
+                r.suite.sync.messages,
+                done.map(|f| f.channel_per_s),
+            ),
+        ];
+        for (figure, count, per_s) in figures {
+            let subject = run.runtime.name();
+            let mut row = Row::new(figure, subject, "", count, run.run, &run.outcome);
+            if let Some(per_s) = per_s {
+                row.set("ops_per_s", format!("{per_s:.1}"));
+            }
+            row.write(&mut csv);
+        }
+    }
     csv
+}
+
+/// The timer figures: a row per series, idle and loaded, and one for the
+/// crowd, every run.
+fn timer_rows(r: &Results, csv: &mut String) {
+    let plan = &r.suite.timers;
+    for run in &r.timers {
+        let subject = run.runtime.name();
+        for (i, series) in plan.series.iter().enumerate() {
+            for figure in ["timers-idle", "timers-loaded"] {
+                let mut row = Row::new(figure, subject, "", series.count, run.run, &run.outcome);
+                row.set("sleep_ns", series.sleep.as_nanos());
+                if let Outcome::Done(f) = &run.outcome {
+                    let loaded = figure == "timers-loaded";
+                    let late = if loaded {
+                        f.loaded.get(i)
+                    } else {
+                        f.idle.get(i)
+                    };
+                    if let Some(late) = late {
+                        row.set("late_p50_ns", late.p50_ns);
+                        row.set("late_p99_ns", late.p99_ns);
+                        row.set("late_max_ns", late.max_ns);
+                        row.set("early_wakes", late.early);
+                    }
+                    let others = if loaded {
+                        f.loaded_others
+                    } else {
+                        f.idle_others
+                    };
+                    row.set("others_cpu", format!("{others:.3}"));
+                    if loaded {
+                        row.set("round_trips_per_s", format!("{:.1}", f.load_rate));
+                    }
+                }
+                row.write(csv);
+            }
+        }
+        let mut row = Row::new(
+            "timers-crowd",
+            subject,
+            "",
+            plan.crowd,
+            run.run,
+            &run.outcome,
+        );
+        if let Outcome::Done(f) = &run.outcome {
+            row.set("timer_ns", format!("{:.1}", f.crowd.timer_ns()));
+            row.set(
+                "sleeping_task_ns",
+                format!("{:.1}", f.crowd.sleeping_task_ns),
+            );
+            row.set(
+                "sleeping_task_bytes",
+                format!("{:.1}", f.crowd.sleeping_task_bytes),
+            );
+            row.set("early_wakes", f.crowd.early);
+        }
+        row.write(csv);
+    }
 }
 
 /// One line, its fields filled by column name.
@@ -168,7 +267,7 @@ impl Row {
         outcome: &Outcome<T>,
     ) -> Row {
         let mut row = Row {
-            fields: Default::default(),
+            fields: std::array::from_fn(|_| String::new()),
         };
         let (status, note) = match outcome {
             Outcome::Done(_) => ("ok", ""),

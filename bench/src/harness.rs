@@ -8,8 +8,10 @@
 //! cells come next: they are echo cells with idle connections beside the
 //! busy ones, run by the same code. The system call counts come last: they
 //! run the servers under strace, and counts do not mind a busy machine the
-//! way timings do. The task figures run right after the selector waits,
-//! each in a child process of its own. Every run starts a fresh server (or
+//! way timings do. The runtime figures (tasks, timers, sync) run right
+//! after the selector waits, while the machine is as quiet as the run gets
+//! (timer lateness is the most sensitive to noise), each in a child
+//! process of its own. Every run starts a fresh server (or
 //! task) process, so no run inherits another's connections or heap.
 
 use std::fs::{self, File};
@@ -20,17 +22,21 @@ use std::time::{Duration, Instant, SystemTime};
 use anyhow::Context;
 use ghetto_loop::sys::{FD_SETSIZE, SelectorKind};
 
+use crate::child::Runtime;
 use crate::failures::Failures;
 use crate::load::{self, EchoLoad, EchoOutcome, IdleLoad, Watch};
 use crate::machine::{self, Machine};
 use crate::pin::{self, Pinning, Placement};
-use crate::results::{EchoRun, Memory, MemoryRun, Outcome, Results, SyscallRun, TaskRun, WaitRun};
+use crate::results::{
+    EchoRun, Memory, MemoryRun, Outcome, Results, RuntimeRun, SyscallRun, TaskRun, WaitRun,
+};
 use crate::selector_wait::{self, WaitPlan};
 use crate::server_process::ServerProcess;
 use crate::servers::Server;
 use crate::suite::Suite;
+use crate::sync::SyncFigures;
 use crate::syscalls::{self, Group, Pacing, SyscallPlan};
-use crate::tasks::TaskRuntime;
+use crate::timers::TimerFigures;
 use crate::units::{bytes, count, nanos, thousands};
 
 /// Lines the harness writes into a server's log start with this; every other
@@ -87,6 +93,8 @@ pub fn run(suite: &Suite, out: &Path, command: String) -> anyhow::Result<Results
     let load_before = machine::load_average();
     let waits = harness.selector_waits(quiet_place.server);
     let tasks = harness.tasks(quiet_place.server);
+    let timers = harness.timers(quiet_place);
+    let sync = harness.sync(quiet_place.server);
     let memory = harness.memory(quiet_place)?;
     let echo = harness.echo(&placements)?;
     let busy_placements: Vec<(Pinning, Placement)> = placements
@@ -111,6 +119,8 @@ pub fn run(suite: &Suite, out: &Path, command: String) -> anyhow::Result<Results
         waits,
         syscalls,
         tasks,
+        timers,
+        sync,
     })
 }
 
@@ -158,39 +168,102 @@ impl Harness<'_> {
     }
 
     /// Both runtimes' task figures, every run, each in a fresh child pinned
-    /// to `cpu`; the runs alternate between the runtimes.
+    /// to `cpu`.
     fn tasks(&mut self, cpu: usize) -> Vec<TaskRun> {
-        let mut tasks = Vec::new();
+        let plan = self.suite.tasks;
+        let label = format!("tasks {}", thousands(plan.tasks));
+        self.runtime_runs(
+            &label,
+            |runtime| crate::tasks::measure(runtime, plan, cpu),
+            |f| {
+                format!(
+                    "{} per spawn+join, {} per parked task",
+                    nanos(f.spawn_join_ns),
+                    bytes(f.idle_task_bytes)
+                )
+            },
+        )
+    }
+
+    /// Both runtimes' timer figures, every run, each in a fresh child on
+    /// `place` (its loop on the server's CPU, its echo load on the
+    /// client's).
+    fn timers(&mut self, place: Placement) -> Vec<RuntimeRun<TimerFigures>> {
+        let plan = self.suite.timers.clone();
+        let label = format!("timers, crowd of {}", thousands(plan.crowd));
+        self.runtime_runs(
+            &label,
+            |runtime| crate::timers::measure(runtime, &plan, place),
+            |f| {
+                let p99 = |series: &[crate::timers::Lateness]| -> String {
+                    let p99: Vec<String> = series.iter().map(|l| nanos(l.p99_ns)).collect();
+                    p99.join("/")
+                };
+                format!(
+                    "late p99 {} idle, {} loaded (others' CPU {:.0}%, {:.0}%); {} per timer, \
+                     {} per sleeping task",
+                    p99(&f.idle),
+                    p99(&f.loaded),
+                    f.idle_others * 100.0,
+                    f.loaded_others * 100.0,
+                    nanos(f.crowd.timer_ns()),
+                    bytes(f.crowd.sleeping_task_bytes)
+                )
+            },
+        )
+    }
+
+    /// Both runtimes' sync figures, every run, each in a fresh child pinned
+    /// to `cpu`.
+    fn sync(&mut self, cpu: usize) -> Vec<RuntimeRun<SyncFigures>> {
+        let plan = self.suite.sync;
+        self.runtime_runs(
+            "sync",
+            |runtime| crate::sync::measure(runtime, plan, cpu),
+            |f| {
+                format!(
+                    "mutex {} locks/s, {} hand-offs/s; channel {} msg/s",
+                    count(f.mutex_per_s),
+                    count(f.handoff_per_s),
+                    count(f.channel_per_s)
+                )
+            },
+        )
+    }
+
+    /// A runtime figure: `measure` for both runtimes, every run, the runs
+    /// alternating between them; `result` says what one measured, for its
+    /// progress line.
+    fn runtime_runs<F>(
+        &mut self,
+        label: &str,
+        measure: impl Fn(Runtime) -> anyhow::Result<F>,
+        result: impl Fn(&F) -> String,
+    ) -> Vec<RuntimeRun<F>> {
+        let mut runs = Vec::new();
         for run in 0..self.suite.runs {
-            for runtime in TaskRuntime::ALL {
-                let outcome = match crate::tasks::measure(runtime, self.suite.tasks, cpu) {
+            for runtime in Runtime::ALL {
+                let outcome = match measure(runtime) {
                     Ok(figures) => Outcome::Done(figures),
                     Err(e) => Outcome::Failed(format!("{e:#}")),
                 };
                 self.progress.done(
                     &format!(
-                        "tasks {} {} (run {}/{})",
+                        "{label} {} (run {}/{})",
                         runtime.name(),
-                        thousands(self.suite.tasks.tasks),
                         run + 1,
                         self.suite.runs
                     ),
-                    &describe(&outcome, |f| {
-                        format!(
-                            "{} per spawn+join, {} per parked task",
-                            nanos(f.spawn_join_ns),
-                            bytes(f.idle_task_bytes)
-                        )
-                    }),
+                    &describe(&outcome, &result),
                 );
-                tasks.push(TaskRun {
+                runs.push(RuntimeRun {
                     runtime,
                     run,
                     outcome,
                 });
             }
         }
-        tasks
+        runs
     }
 
     /// Every one-thread server's system calls per round trip, paced and
@@ -501,7 +574,7 @@ struct Progress {
 impl Progress {
     fn new(suite: &Suite) -> Progress {
         let total = suite.wait_cells()
-            + suite.task_cells()
+            + 3 * suite.runtime_cells()
             + suite.memory_cells()
             + suite.echo_cells()
             + suite.busy_cells()

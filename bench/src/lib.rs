@@ -15,7 +15,9 @@
 //! * [`selector_wait`]: the cost of one selector wait against idle fds.
 //! * [`syscalls`]: system calls per round trip, counted by strace.
 //! * [`tasks`]: the cost of spawning, joining and parking a task, on
-//!   ghetto-loop and on tokio.
+//!   ghetto-loop and on tokio; [`timers`]: how late a timer fires and what
+//!   one costs; [`sync`]: mutex hand-offs and channel messages per second.
+//!   Each runtime in a fresh [`child`] process.
 //! * [`harness`]: runs every cell with progress on stderr into [`results`].
 //! * [`report`], [`plots`] (drawn with [`svg`]) and [`csv`]: the output.
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
@@ -25,6 +27,7 @@ compile_error!(
     "the benchmark measures Linux system calls (epoll, sched_setaffinity, /proc) and builds only on Linux"
 );
 
+pub mod child;
 pub mod cli;
 pub mod cpu_time;
 pub mod csv;
@@ -42,8 +45,10 @@ pub mod servers;
 pub mod stats;
 pub mod suite;
 pub mod svg;
+pub mod sync;
 pub mod syscalls;
 pub mod tasks;
+pub mod timers;
 pub mod tokio_echo;
 pub mod units;
 

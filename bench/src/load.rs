@@ -14,6 +14,8 @@
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -173,7 +175,17 @@ impl EchoOutcome {
 /// ```
 pub fn run_echo(load: &EchoLoad) -> io::Result<EchoOutcome> {
     let load = load.clone();
-    on_pinned_runtime(load.cpu, move || echo(load))
+    on_pinned_runtime(load.cpu, move || echo(load, None))
+}
+
+/// [`run_echo`] that also ends when `stop` is set: each connection finishes
+/// the round trip it is in, then closes. For load that must last as long
+/// as something else takes (the timer figures' sleeps), not a set time.
+/// The outcome counts the window up to the stop, and has no CPU reading
+/// if the stop came first.
+pub fn run_echo_until(load: &EchoLoad, stop: Arc<AtomicBool>) -> io::Result<EchoOutcome> {
+    let load = load.clone();
+    on_pinned_runtime(load.cpu, move || echo(load, Some(stop)))
 }
 
 /// An idle load: connections that echo once and then sit there.
@@ -293,7 +305,7 @@ where
 }
 
 /// The closed loop: open, warm up, count, close.
-async fn echo(load: EchoLoad) -> EchoOutcome {
+async fn echo(load: EchoLoad, stop: Option<Arc<AtomicBool>>) -> EchoOutcome {
     // The idle ones first, so the busy ones get the higher fds, as they
     // would in a server whose idle clients came first. Nothing reads or
     // writes them after their one echo: on this side they cost an entry in
@@ -311,7 +323,7 @@ async fn echo(load: EchoLoad) -> EchoOutcome {
     let sampler = tokio::spawn(sample_cpu(window, load.cpu, load.watch));
     let mut loops = JoinSet::new();
     for (id, stream) in streams.into_iter().enumerate() {
-        loops.spawn(echo_loop(stream, load.message, window, id));
+        loops.spawn(echo_loop(stream, load.message, window, stop.clone(), id));
     }
     let mut samples = Vec::new();
     while let Some(joined) = loops.join_next().await {
@@ -324,6 +336,17 @@ async fn echo(load: EchoLoad) -> EchoOutcome {
             }
             Err(e) => failures.record(&Failure::Other(io::Error::other(e))),
         }
+    }
+    // Stopped early, the sampler would still wait for the window's end;
+    // its reading would not cover the same time anyway. (Without a stop,
+    // connections that failed early keep the whole window, as always.)
+    let now = Instant::now();
+    let ended = match stop {
+        Some(_) if now < window.end => now,
+        _ => window.end,
+    };
+    if ended < window.end {
+        sampler.abort();
     }
     let cpu = sampler.await.ok().flatten();
     let idle_open = idle.len();
@@ -341,7 +364,7 @@ async fn echo(load: EchoLoad) -> EchoOutcome {
         established,
         idle: idle_open,
         round_trips: samples.len() as u64,
-        seconds: load.measure.as_secs_f64(),
+        seconds: ended.saturating_duration_since(window.begin).as_secs_f64(),
         latency,
         failures,
         cpu,
@@ -416,6 +439,7 @@ async fn echo_loop(
     mut stream: TcpStream,
     size: usize,
     window: Window,
+    stop: Option<Arc<AtomicBool>>,
     id: usize,
 ) -> (Vec<u64>, Option<Failure>) {
     let mut samples = Vec::new();
@@ -426,7 +450,8 @@ async fn echo_loop(
     let mut seq = id as u8;
     loop {
         let start = Instant::now();
-        if start >= window.end {
+        let stopped = stop.as_ref().is_some_and(|s| s.load(Ordering::Relaxed));
+        if start >= window.end || stopped {
             return (samples, None);
         }
         fill(&mut sent, seq);

@@ -1,12 +1,12 @@
 //! `bench`: runs a benchmark suite, or (for the harness) one server or one
-//! runtime's task figures.
+//! runtime's task, timer or sync figures.
 
 use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, anyhow};
-use bench::cli::{self, Command};
-use bench::tasks::{TaskPlan, TaskRuntime};
+use bench::child::{Figures, Runtime};
+use bench::cli::{self, ChildFigure, Command};
 use bench::{harness, servers};
 
 fn main() -> ExitCode {
@@ -35,7 +35,11 @@ fn main() -> ExitCode {
             cpu,
             strace,
         } => serve(&name, addr, cpu, strace.as_deref()),
-        Command::Tasks { runtime, cpu, plan } => tasks(runtime, cpu, plan),
+        Command::Child {
+            runtime,
+            cpu,
+            figure,
+        } => child(runtime, cpu, figure),
         Command::Run { suite, out } => run(&suite, &out, &args),
     };
     match result {
@@ -71,14 +75,15 @@ fn serve(
     (server.serve)(addr)
 }
 
-/// The child side of the task figures: pin, measure, print one line.
-fn tasks(runtime: TaskRuntime, cpu: Option<usize>, plan: TaskPlan) -> anyhow::Result<()> {
-    bench::server_process::die_with_parent().context("cannot tie the child to the harness")?;
-    if let Some(cpu) = cpu {
-        bench::pin::pin_current_thread(cpu).with_context(|| format!("cannot pin to CPU {cpu}"))?;
-    }
-    let figures = bench::tasks::measure_here(runtime, plan)?;
-    println!("{}", figures.to_line());
+/// The child side of the runtime figures: pin, measure, print one line.
+fn child(runtime: Runtime, cpu: Option<usize>, figure: ChildFigure) -> anyhow::Result<()> {
+    bench::child::enter(cpu)?;
+    let line = match figure {
+        ChildFigure::Tasks(plan) => bench::tasks::measure_here(runtime, plan)?.to_line(),
+        ChildFigure::Timers(plan) => bench::timers::measure_here(runtime, &plan)?.to_line(),
+        ChildFigure::Sync(plan) => bench::sync::measure_here(runtime, plan)?.to_line(),
+    };
+    println!("{line}");
     Ok(())
 }
 

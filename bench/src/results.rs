@@ -2,14 +2,17 @@
 
 use std::time::{Duration, SystemTime};
 
+use crate::child::Runtime;
 use crate::failures::Failures;
 use crate::load::EchoOutcome;
 use crate::machine::Machine;
 use crate::pin::{Pinning, Placement};
 use crate::stats::Spread;
 use crate::suite::Suite;
+use crate::sync::{SyncFigures, SyncSummary};
 use crate::syscalls::{Pacing, SyscallCount};
-use crate::tasks::{TaskFigures, TaskRuntime};
+use crate::tasks::TaskFigures;
+use crate::timers::{TimerFigures, TimerSummary};
 
 /// The outcome of one run of one cell: a measurement, a failure, or a cell
 /// that does not apply (select above its fd limit).
@@ -110,16 +113,20 @@ pub struct SyscallSummary {
     pub total: Spread,
 }
 
-/// One run of a task cell: a fresh child process measuring one runtime.
+/// One run of a runtime figure (tasks, timers, sync): a fresh child
+/// process measuring one runtime.
 #[derive(Debug, Clone)]
-pub struct TaskRun {
+pub struct RuntimeRun<T> {
     /// Which runtime.
-    pub runtime: TaskRuntime,
+    pub runtime: Runtime,
     /// Which run (0-based).
     pub run: usize,
     /// What it measured.
-    pub outcome: Outcome<TaskFigures>,
+    pub outcome: Outcome<T>,
 }
+
+/// One run of a task cell.
+pub type TaskRun = RuntimeRun<TaskFigures>;
 
 /// A task cell over its runs.
 #[derive(Debug, Clone, Copy)]
@@ -162,6 +169,10 @@ pub struct Results {
     pub syscalls: Vec<SyscallRun>,
     /// Every run of every task cell.
     pub tasks: Vec<TaskRun>,
+    /// Every run of every timer cell.
+    pub timers: Vec<RuntimeRun<TimerFigures>>,
+    /// Every run of every sync cell.
+    pub sync: Vec<RuntimeRun<SyncFigures>>,
 }
 
 /// A cell's runs boiled down to what a table shows.
@@ -325,20 +336,28 @@ impl Results {
     }
 
     /// The task cell of `runtime` over its runs.
-    pub fn task_summary(&self, runtime: TaskRuntime) -> Summary<TaskSummary> {
-        let runs = self
-            .tasks
-            .iter()
-            .filter(|r| r.runtime == runtime)
-            .map(|r| &r.outcome);
-        summarize(runs, |done: &[&TaskFigures]| {
-            let spawn: Vec<f64> = done.iter().map(|f| f.spawn_join_ns).collect();
-            let idle: Vec<f64> = done.iter().map(|f| f.idle_task_bytes).collect();
-            Some(TaskSummary {
-                spawn_join_ns: Spread::range(&spawn)?,
-                idle_task_bytes: Spread::range(&idle)?,
-            })
-        })
+    pub fn task_summary(&self, runtime: Runtime) -> Summary<TaskSummary> {
+        summarize(
+            of_runtime(&self.tasks, runtime),
+            |done: &[&TaskFigures]| {
+                let spawn: Vec<f64> = done.iter().map(|f| f.spawn_join_ns).collect();
+                let idle: Vec<f64> = done.iter().map(|f| f.idle_task_bytes).collect();
+                Some(TaskSummary {
+                    spawn_join_ns: Spread::range(&spawn)?,
+                    idle_task_bytes: Spread::range(&idle)?,
+                })
+            },
+        )
+    }
+
+    /// The timer cell of `runtime` over its runs.
+    pub fn timer_summary(&self, runtime: Runtime) -> Summary<TimerSummary> {
+        summarize(of_runtime(&self.timers, runtime), TimerSummary::of)
+    }
+
+    /// The sync cell of `runtime` over its runs.
+    pub fn sync_summary(&self, runtime: Runtime) -> Summary<SyncSummary> {
+        summarize(of_runtime(&self.sync, runtime), SyncSummary::of)
     }
 
     /// The selector-wait cell (`backend`, `fds`).
@@ -350,6 +369,13 @@ impl Results {
             .map(|w| &w.outcome);
         summarize(runs, |done: &[&Spread]| done.first().map(|s| **s))
     }
+}
+
+/// The outcomes of `runtime`'s runs among `runs`.
+fn of_runtime<T>(runs: &[RuntimeRun<T>], runtime: Runtime) -> impl Iterator<Item = &Outcome<T>> {
+    runs.iter()
+        .filter(move |r| r.runtime == runtime)
+        .map(|r| &r.outcome)
 }
 
 /// Echo runs boiled down to a cell's summary.

@@ -2,10 +2,13 @@
 
 use std::time::Duration;
 
+use crate::child::Runtime;
 use crate::pin::Pinning;
 use crate::servers::{self, SERVERS, Server, Threads};
+use crate::sync::SyncPlan;
 use crate::syscalls::Pacing;
-use crate::tasks::{TaskPlan, TaskRuntime};
+use crate::tasks::TaskPlan;
+use crate::timers::{Series, TimerPlan};
 
 /// Everything that decides what a run measures and how long it takes.
 #[derive(Debug, Clone)]
@@ -48,6 +51,10 @@ pub struct Suite {
     pub syscall_pause: Duration,
     /// The task figures' size; each runtime is measured `runs` times.
     pub tasks: TaskPlan,
+    /// The timer figures' size; each runtime is measured `runs` times.
+    pub timers: TimerPlan,
+    /// The sync figures' size; each runtime is measured `runs` times.
+    pub sync: SyncPlan,
 }
 
 /// The server the quick suite measures beside tokio, when it exists: the
@@ -56,7 +63,7 @@ const QUICK_PEER: &str = "ch06-epoll";
 
 impl Suite {
     /// The full benchmark behind `make bench`: every server, both pinnings,
-    /// three runs per cell. Fits in well under ten minutes on two cores.
+    /// three runs per cell. Fits in about ten minutes on two cores.
     pub fn default_suite() -> Suite {
         Suite {
             name: "default",
@@ -83,6 +90,8 @@ impl Suite {
             // after an echo; 0.5 ms leaves it room on a busy machine.
             syscall_pause: Duration::from_micros(500),
             tasks: TaskPlan::default(),
+            timers: TimerPlan::default(),
+            sync: SyncPlan::default(),
         }
     }
 
@@ -115,6 +124,24 @@ impl Suite {
             tasks: TaskPlan {
                 tasks: 10_000,
                 batches: 2,
+            },
+            timers: TimerPlan {
+                series: [(1_000, 20), (1_500, 20), (10_000, 5)]
+                    .map(|(micros, count)| Series {
+                        sleep: Duration::from_micros(micros),
+                        count,
+                    })
+                    .to_vec(),
+                load_connections: 2,
+                load_cpu: None,
+                crowd: 2_000,
+                spread: Duration::from_millis(100),
+            },
+            sync: SyncPlan {
+                tasks: 4,
+                locks: 1_000,
+                messages: 10_000,
+                capacity: 64,
             },
         }
     }
@@ -185,9 +212,10 @@ impl Suite {
         self.syscall_servers().len() * runs
     }
 
-    /// Task cells (both runtimes, every run).
-    pub fn task_cells(&self) -> usize {
-        TaskRuntime::ALL.len() * self.runs
+    /// Cells of one runtime figure (tasks, timers, sync): both runtimes,
+    /// every run.
+    pub fn runtime_cells(&self) -> usize {
+        Runtime::ALL.len() * self.runs
     }
 
     /// A rough forecast of the run time, for the first progress line.
@@ -214,9 +242,25 @@ impl Suite {
         let paced_cells = self.syscall_servers().len() * Pacing::Paced.runs(self.runs);
         let syscalls = per_cell * self.syscall_cells() as u32
             + self.syscall_pause * round_trips * paced_cells as u32;
-        let tasks =
-            Duration::from_millis(100 + self.tasks.tasks as u64 / 500) * self.task_cells() as u32;
-        echo + memory + busy + syscalls + tasks + Duration::from_secs(5)
+        let tasks = Duration::from_millis(100 + self.tasks.tasks as u64 / 500)
+            * self.runtime_cells() as u32;
+        // A timer child sleeps its series twice (idle, loaded), tokio about
+        // 1 ms late per sleep, then the crowd's spread and its lead; a sync
+        // child about 0.4 µs per lock and 0.1 µs per message, 1.1 times
+        // for the warm-up.
+        let sleeps: Duration = self
+            .timers
+            .series
+            .iter()
+            .map(|s| (s.sleep + Duration::from_micros(500)) * s.count as u32)
+            .sum();
+        let crowd = self.timers.spread + self.timers.crowd_lead();
+        let per_timer_child = sleeps * 2 + crowd + Duration::from_millis(400);
+        let timers = per_timer_child * self.runtime_cells() as u32;
+        let ns = (2 * self.sync.tasks * self.sync.locks * 400 + self.sync.messages * 100) as u64;
+        let per_sync_child = Duration::from_nanos(ns * 11 / 10) + Duration::from_millis(50);
+        let sync = per_sync_child * self.runtime_cells() as u32;
+        echo + memory + busy + syscalls + tasks + timers + sync + Duration::from_secs(5)
     }
 }
 
@@ -230,7 +274,8 @@ mod tests {
             assert_eq!(suite.servers[0].name, servers::TOKIO);
         }
         assert!(Suite::quick().estimate() < Duration::from_secs(20));
-        assert!(Suite::default_suite().estimate() < Duration::from_secs(600));
+        assert!(Suite::default_suite().estimate() < Duration::from_secs(11 * 60));
+        assert!(Suite::quick().timers.series.len() == Suite::default_suite().timers.series.len());
         assert!(Suite::named("nope").is_none());
     }
 

@@ -20,44 +20,18 @@
 use std::future::{Future, Ready};
 use std::io;
 use std::pin::Pin;
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context as TaskContext, Poll};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, anyhow, bail};
+use anyhow::Context;
 
+use crate::child::{self, Figures, Line, Plan, Runtime};
+use crate::cli::number;
 use crate::stats::Spread;
 
 /// How long a child may take for both figures.
 const CHILD_LIMIT: Duration = Duration::from_secs(120);
-
-/// The runtimes whose tasks are measured.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TaskRuntime {
-    /// tokio's current-thread runtime: the baseline.
-    Tokio,
-    /// ghetto-loop's `spawn` and `JoinHandle` (chapter 14).
-    GhettoLoop,
-}
-
-impl TaskRuntime {
-    /// Both, tokio first, as the report's tables show them.
-    pub const ALL: [TaskRuntime; 2] = [TaskRuntime::Tokio, TaskRuntime::GhettoLoop];
-
-    /// `"tokio"` or `"ghetto-loop"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            TaskRuntime::Tokio => crate::servers::TOKIO,
-            TaskRuntime::GhettoLoop => "ghetto-loop",
-        }
-    }
-
-    /// The runtime called `name`.
-    pub fn named(name: &str) -> Option<TaskRuntime> {
-        TaskRuntime::ALL.into_iter().find(|r| r.name() == name)
-    }
-}
 
 /// How many tasks, how many times.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +51,35 @@ impl Default for TaskPlan {
     }
 }
 
+impl Plan for TaskPlan {
+    const COMMAND: &'static str = "tasks";
+
+    fn to_args(&self) -> Vec<String> {
+        vec![
+            "--tasks".to_owned(),
+            self.tasks.to_string(),
+            "--batches".to_owned(),
+            self.batches.to_string(),
+        ]
+    }
+
+    fn set(&mut self, flag: &str, value: &str) -> Result<(), String> {
+        match flag {
+            "--tasks" => self.tasks = number(flag, value)?,
+            "--batches" => self.batches = number(flag, value)?,
+            _ => return Err(format!("tasks takes --tasks and --batches, not {flag}")),
+        }
+        Ok(())
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if self.tasks == 0 || self.batches == 0 {
+            return Err("--tasks and --batches must be at least 1".to_owned());
+        }
+        Ok(())
+    }
+}
+
 /// One child's figures.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TaskFigures {
@@ -86,65 +89,32 @@ pub struct TaskFigures {
     pub idle_task_bytes: f64,
 }
 
-impl TaskFigures {
-    /// The line the child prints.
-    pub fn to_line(&self) -> String {
-        format!(
-            "spawn_join_ns {:.1} idle_task_bytes {:.1}",
-            self.spawn_join_ns, self.idle_task_bytes
-        )
+impl Figures for TaskFigures {
+    fn to_line(&self) -> Line {
+        let mut line = Line::default();
+        line.push("spawn_join_ns", self.spawn_join_ns);
+        line.push("idle_task_bytes", self.idle_task_bytes);
+        line
     }
 
-    /// Reads a line written by [`to_line`](TaskFigures::to_line).
-    pub fn parse(line: &str) -> Option<TaskFigures> {
-        match line.split_whitespace().collect::<Vec<_>>()[..] {
-            ["spawn_join_ns", spawn, "idle_task_bytes", idle] => Some(TaskFigures {
-                spawn_join_ns: spawn.parse().ok()?,
-                idle_task_bytes: idle.parse().ok()?,
-            }),
-            _ => None,
-        }
+    fn from_line(line: &Line) -> Option<TaskFigures> {
+        Some(TaskFigures {
+            spawn_join_ns: line.get("spawn_join_ns")?,
+            idle_task_bytes: line.get("idle_task_bytes")?,
+        })
     }
 }
 
 /// Runs `bench tasks NAME` pinned to `cpu` and returns what it printed.
-pub fn measure(runtime: TaskRuntime, plan: TaskPlan, cpu: usize) -> anyhow::Result<TaskFigures> {
-    let exe = std::env::current_exe().context("cannot find the bench binary to re-run")?;
-    let mut child = Command::new(exe)
-        .args(["tasks", runtime.name(), "--cpu", &cpu.to_string()])
-        .args(["--tasks", &plan.tasks.to_string()])
-        .args(["--batches", &plan.batches.to_string()])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .context("cannot start the task child")?;
-    // Its output is one line, or an error: far below a pipe's capacity, so
-    // it cannot block writing while we wait here.
-    let deadline = Instant::now() + CHILD_LIMIT;
-    while child.try_wait()?.is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            bail!("the task child did not finish within {CHILD_LIMIT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let out = child.wait_with_output()?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        bail!("the task child failed ({}): {}", out.status, stderr.trim());
-    }
-    TaskFigures::parse(stdout.trim())
-        .ok_or_else(|| anyhow!("the task child printed {stdout:?}, not its figures"))
+pub fn measure(runtime: Runtime, plan: TaskPlan, cpu: usize) -> anyhow::Result<TaskFigures> {
+    child::measure(runtime, &plan, cpu, CHILD_LIMIT)
 }
 
 /// The child side: both figures for `runtime`, each on a runtime of its
 /// own, so the timed tasks do not run beside the parked ones.
-pub fn measure_here(runtime: TaskRuntime, plan: TaskPlan) -> anyhow::Result<TaskFigures> {
+pub fn measure_here(runtime: Runtime, plan: TaskPlan) -> anyhow::Result<TaskFigures> {
     match runtime {
-        TaskRuntime::Tokio => {
+        Runtime::Tokio => {
             let runtime = || tokio::runtime::Builder::new_current_thread().build();
             let parked = |task| drop(tokio::spawn(task));
             let idle_task_bytes =
@@ -155,7 +125,7 @@ pub fn measure_here(runtime: TaskRuntime, plan: TaskPlan) -> anyhow::Result<Task
                 idle_task_bytes,
             })
         }
-        TaskRuntime::GhettoLoop => {
+        Runtime::GhettoLoop => {
             use ghetto_loop::task;
             let parked = |task| drop(task::spawn(task));
             let idle_task_bytes =
@@ -241,8 +211,9 @@ mod tests {
             spawn_join_ns: 123.4,
             idle_task_bytes: 256.0,
         };
-        assert_eq!(TaskFigures::parse(&figures.to_line()), Some(figures));
-        assert_eq!(TaskFigures::parse("error: boom"), None);
+        let line = Line::parse(&figures.to_line().to_string()).unwrap();
+        assert_eq!(TaskFigures::from_line(&line), Some(figures));
+        assert_eq!(TaskFigures::from_line(&Line::default()), None);
     }
 
     #[test]
@@ -251,7 +222,7 @@ mod tests {
             tasks: 2_000,
             batches: 2,
         };
-        for runtime in TaskRuntime::ALL {
+        for runtime in Runtime::ALL {
             let figures = measure_here(runtime, plan).unwrap();
             assert!(figures.spawn_join_ns > 0.0, "{runtime:?}: {figures:?}");
         }

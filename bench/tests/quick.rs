@@ -88,6 +88,15 @@ fn the_quick_suite_writes_a_complete_report() {
                 "syscalls_failed",
             ]),
             ("tasks", "ok") => row.numbers(&["spawn_join_ns", "idle_task_bytes"]),
+            ("timers-idle" | "timers-loaded", "ok") => {
+                row.numbers(&["sleep_ns", "late_p50_ns", "late_p99_ns", "late_max_ns"]);
+                assert_eq!(row.get("early_wakes"), "0", "a sleep woke early: {row:?}");
+            }
+            ("timers-crowd", "ok") => {
+                row.numbers(&["timer_ns", "sleeping_task_ns", "sleeping_task_bytes"]);
+                assert_eq!(row.get("early_wakes"), "0", "a sleep woke early: {row:?}");
+            }
+            ("sync-mutex" | "sync-handoff" | "sync-channel", "ok") => row.numbers(&["ops_per_s"]),
             (_, "failed" | "n/a") => {
                 assert!(!row.get("note").is_empty(), "no reason given: {row:?}")
             }
@@ -140,7 +149,20 @@ fn the_quick_suite_writes_a_complete_report() {
         );
     }
     for runtime in ["tokio", "ghetto-loop"] {
-        assert!(has("tasks", runtime, None), "no task figures for {runtime}");
+        for figure in [
+            "tasks",
+            "timers-idle",
+            "timers-loaded",
+            "timers-crowd",
+            "sync-mutex",
+            "sync-handoff",
+            "sync-channel",
+        ] {
+            assert!(
+                has(figure, runtime, None),
+                "no {figure} figures for {runtime}"
+            );
+        }
     }
     for backend in ["select", "poll", "epoll"] {
         assert!(
@@ -161,6 +183,9 @@ fn the_quick_suite_writes_a_complete_report() {
         "## Cost of one selector wait",
         "## System calls per round trip",
         "## Tasks",
+        "## Timers: how late a sleep wakes",
+        "## Timers: a crowd of",
+        "## Sync",
         "## Failures",
     ] {
         assert!(
@@ -187,13 +212,39 @@ fn the_quick_suite_writes_a_complete_report() {
             );
         }
     }
-    let tasks = section("## Tasks", "## Failures");
-    for runtime in ["tokio", "ghetto-loop"] {
-        let row = tasks
-            .lines()
-            .find(|l| l.starts_with(&format!("| {runtime} |")))
-            .unwrap_or_else(|| panic!("no {runtime} row in the task table"));
-        assert!(row.chars().any(|c| c.is_ascii_digit()) || row.contains("failed"));
+    // The runtime tables: a row per runtime (per series, in the lateness
+    // tables), each with a figure or a reason.
+    let runtime_tables = [
+        ("task", section("## Tasks", "## Timers"), 1),
+        (
+            "lateness",
+            section("## Timers: how late", "## Timers: a crowd"),
+            2 * bench::suite::Suite::quick().timers.series.len(),
+        ),
+        ("crowd", section("## Timers: a crowd", "## Sync"), 1),
+        ("sync", section("## Sync", "## Failures"), 1),
+    ];
+    for (table, text, rows_each) in runtime_tables {
+        for runtime in ["tokio", "ghetto-loop"] {
+            let rows: Vec<&str> = text
+                .lines()
+                .filter(|l| {
+                    l.contains(&format!(" | {runtime} |"))
+                        || l.starts_with(&format!("| {runtime} |"))
+                })
+                .collect();
+            assert_eq!(
+                rows.len(),
+                rows_each,
+                "{runtime}'s rows in the {table} table"
+            );
+            for row in rows {
+                assert!(
+                    row.chars().any(|c| c.is_ascii_digit()) || row.contains("failed"),
+                    "no figure in {row:?}"
+                );
+            }
+        }
     }
     for server in &servers {
         let rows: Vec<&str> = tables
