@@ -12,7 +12,7 @@ ADDR ?=
 CARGO_BIN := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin
 PRESENTERM := $(CARGO_BIN)/presenterm
 
-.PHONY: bench-publish help tour test check slides slides-html exercises exercise hint diff serve client bench bench-quick clean tools-presenterm tools-nextest
+.PHONY: bench-publish help tour test check slides slides-html exercises exercise hint diff serve client bench bench-quick bench-counts clean tools-presenterm tools-nextest
 
 help: ## list every target
 	@echo "ghetto-loop: async under the hood, in Rust. Targets:"
@@ -72,6 +72,11 @@ bench: ## the C10K benchmark: every server against tokio, report and plots in ta
 
 bench-quick: ## the same harness in under a minute (proves it works, not a measurement)
 	@cargo run -q --release -p bench -- --suite quick
+
+bench-counts: ## instructions (callgrind) and syscalls (strace) per operation, ghetto-loop vs tokio: target/bench/counts.md (~3 min)
+	@command -v valgrind >/dev/null || { echo "Installing valgrind (for the instruction counts)..."; apt-get install -y -qq valgrind >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq valgrind >/dev/null 2>&1; } || echo "Could not install valgrind: the table will say the instructions were not counted."; }
+	@command -v strace >/dev/null || { echo "Installing strace (for the system calls)..."; apt-get install -y -qq strace >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq strace >/dev/null 2>&1; } || echo "Could not install strace: the table will say the system calls were not counted."; }
+	@cargo run -q --release -p bench -- counts
 
 bench-publish: ## copy the last bench report and plots to docs/bench/ (PNGs too, for the intro deck)
 	@test -f target/bench/report.md || { echo "no report yet: run make bench first"; exit 2; }

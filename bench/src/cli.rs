@@ -18,9 +18,15 @@ The C10K benchmark: every chapter's echo server against a tokio peer.
 Usage:
   bench [OPTIONS]                 run a suite; report and plots in target/bench/
   bench list                      list the servers it knows
-  bench serve NAME ADDR [--cpu N] [--strace FILE]
+  bench serve NAME ADDR [--cpu N] [--strace FILE | --callgrind FILE]
                                   run one server (the harness starts these itself),
-                                  under `strace -f -c -o FILE` if asked
+                                  under `strace -f -c -o FILE` or callgrind if asked
+  bench counts [--quick] [--out DIR]
+                                  instructions (callgrind) and system calls (strace)
+                                  per operation, ghetto-loop against tokio: counts.md
+  bench op OPERATION ghetto-loop|tokio N
+                                  do N of one operation and nothing else (bench counts
+                                  runs this under callgrind and strace)
   bench tasks ghetto-loop|tokio [--cpu N] [--tasks N] [--batches N]
                                   measure spawn+join and idle tasks on one runtime,
                                   print them on one line (the harness runs this too)
@@ -63,6 +69,24 @@ pub enum Command {
         cpu: Option<usize>,
         /// Run it under `strace -f -c`, the summary going to this file.
         strace: Option<PathBuf>,
+        /// Run it under callgrind, its count going to this file.
+        callgrind: Option<PathBuf>,
+    },
+    /// Count instructions and system calls per operation.
+    Counts {
+        /// The tiny version, for the test.
+        quick: bool,
+        /// Output directory.
+        out: PathBuf,
+    },
+    /// Do `n` of one operation on one runtime, for `bench counts`.
+    Op {
+        /// Which operation.
+        op: crate::counts::Op,
+        /// Which runtime.
+        runtime: Runtime,
+        /// How many.
+        n: usize,
     },
     /// Measure one runtime's figures in this process and print them.
     Child {
@@ -97,6 +121,8 @@ pub fn parse(args: &[String], default_out: PathBuf) -> Result<Command, String> {
         Some(TimerPlan::COMMAND) => return parse_child(&args[1..], ChildFigure::Timers),
         Some(SyncPlan::COMMAND) => return parse_child(&args[1..], ChildFigure::Sync),
         Some("list") if args.len() == 1 => return Ok(Command::List),
+        Some("counts") => return parse_counts(&args[1..], default_out),
+        Some("op") => return parse_op(&args[1..]),
         _ => {}
     }
     let mut suite = Suite::default_suite();
@@ -161,11 +187,12 @@ fn parse_serve(args: &[String]) -> Result<Command, String> {
     let addr = addr
         .parse()
         .map_err(|_| format!("{addr:?} is not an address like 127.0.0.1:0"))?;
-    let (mut cpu, mut strace) = (None, None);
+    let (mut cpu, mut strace, mut callgrind) = (None, None, None);
     for pair in rest.chunks(2) {
         match pair {
             [flag, cpu_text] if flag == "--cpu" => cpu = Some(number("--cpu", cpu_text)?),
             [flag, file] if flag == "--strace" => strace = Some(PathBuf::from(file)),
+            [flag, file] if flag == "--callgrind" => callgrind = Some(PathBuf::from(file)),
             other => {
                 return Err(format!(
                     "unexpected arguments after serve: {}",
@@ -179,6 +206,36 @@ fn parse_serve(args: &[String]) -> Result<Command, String> {
         addr,
         cpu,
         strace,
+        callgrind,
+    })
+}
+
+/// `bench counts [--quick] [--out DIR]`.
+fn parse_counts(args: &[String], default_out: PathBuf) -> Result<Command, String> {
+    let (mut quick, mut out) = (false, default_out);
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--quick" => quick = true,
+            "--out" => {
+                out = PathBuf::from(rest.next().ok_or("--out needs a value")?);
+            }
+            other => return Err(format!("unexpected argument after counts: {other:?}")),
+        }
+    }
+    Ok(Command::Counts { quick, out })
+}
+
+/// `bench op OPERATION RUNTIME N`.
+fn parse_op(args: &[String]) -> Result<Command, String> {
+    let [op, runtime, n] = args else {
+        return Err("op needs an operation, a runtime and a count: op OPERATION RUNTIME N".into());
+    };
+    Ok(Command::Op {
+        op: crate::counts::Op::named(op).ok_or_else(|| format!("no operation {op:?}"))?,
+        runtime: Runtime::named(runtime)
+            .ok_or_else(|| format!("op needs ghetto-loop or tokio, not {runtime:?}"))?,
+        n: number("N", n)?,
     })
 }
 
@@ -249,6 +306,15 @@ mod tests {
             ("default", Duration::from_millis(500))
         );
         assert!(matches!(parse_args(&["list"]), Ok(Command::List)));
+        assert!(matches!(
+            parse_args(&["counts", "--quick"]),
+            Ok(Command::Counts { quick: true, .. })
+        ));
+        assert!(matches!(
+            parse_args(&["op", "timer", "tokio", "10"]),
+            Ok(Command::Op { n: 10, .. })
+        ));
+        assert!(parse_args(&["op", "nap", "tokio", "10"]).is_err());
         assert!(matches!(parse_args(&["--help"]), Ok(Command::Help)));
     }
 
@@ -259,12 +325,19 @@ mod tests {
             addr,
             cpu,
             strace,
+            callgrind,
         }) = parse_args(&["serve", "tokio", "127.0.0.1:0", "--cpu", "1"])
         else {
             panic!("should parse");
         };
         assert_eq!((name.as_str(), addr.port(), cpu), ("tokio", 0, Some(1)));
-        assert_eq!(strace, None);
+        assert_eq!((strace, callgrind), (None, None));
+        let Ok(Command::Serve { callgrind, .. }) =
+            parse_args(&["serve", "tokio", "127.0.0.1:0", "--callgrind", "c.out"])
+        else {
+            panic!("should parse");
+        };
+        assert_eq!(callgrind, Some(PathBuf::from("c.out")));
         let Ok(Command::Serve { strace, .. }) =
             parse_args(&["serve", "tokio", "127.0.0.1:0", "--strace", "s.txt"])
         else {

@@ -14,6 +14,8 @@
 //!   sides used.
 //! * [`selector_wait`]: the cost of one selector wait against idle fds.
 //! * [`syscalls`]: system calls per round trip, counted by strace.
+//! * [`counts`]: instructions (callgrind) and system calls per operation,
+//!   ghetto-loop against tokio: `make bench-counts`.
 //! * [`tasks`]: the cost of spawning, joining and parking a task, on
 //!   ghetto-loop and on tokio; [`timers`]: how late a timer fires and what
 //!   one costs; [`sync`]: mutex hand-offs and channel messages per second.
@@ -29,6 +31,7 @@ compile_error!(
 
 pub mod child;
 pub mod cli;
+pub mod counts;
 pub mod cpu_time;
 pub mod csv;
 pub mod failures;

@@ -245,29 +245,35 @@ pub struct CountedLoad {
     pub pause: Option<Duration>,
     /// The CPU the load's thread is pinned to.
     pub cpu: usize,
+    /// Connections open at once; the round trips take them in turn, one
+    /// message in flight at a time.
+    pub connections: usize,
 }
 
-/// Opens one connection, echoes `load.round_trips` messages on it, then
-/// calls `then` while the connection is still open, so the server is
-/// stopped in the same state in every run. Returns what `then` returned, or
-/// the failure that ended the round trips early.
+/// Opens `load.connections` connections, echoes `load.round_trips`
+/// messages on them in turn, then calls `then` while the connections are
+/// still open, so the server is stopped in the same state in every run.
+/// Returns what `then` returned, or the failure that ended the round trips
+/// early.
 pub fn run_counted<T: Send>(
     load: &CountedLoad,
     then: impl FnOnce() -> T + Send,
 ) -> io::Result<Result<T, Failure>> {
     let load = load.clone();
     on_pinned_runtime(load.cpu, move || async move {
-        let mut stream = open_one(load.addr, load.message, 0).await?;
+        let mut streams = Vec::new();
+        for id in 0..load.connections.max(1) {
+            streams.push(open_one(load.addr, load.message, id).await?);
+        }
         let mut sent = vec![0u8; load.message];
         let mut echoed = vec![0u8; load.message];
         for seq in 0..load.round_trips {
             fill(&mut sent, seq as u8);
-            timeout(
-                ROUND_TRIP_LIMIT,
-                round_trip(&mut stream, &sent, &mut echoed),
-            )
-            .await
-            .unwrap_or(Err(Failure::Timeout))?;
+            let count = streams.len();
+            let stream = &mut streams[seq % count];
+            timeout(ROUND_TRIP_LIMIT, round_trip(stream, &sent, &mut echoed))
+                .await
+                .unwrap_or(Err(Failure::Timeout))?;
             if let Some(pause) = load.pause {
                 // A blocking sleep on purpose: tokio's timer rounds up to
                 // whole milliseconds, and this thread has nothing else to do.
@@ -275,7 +281,7 @@ pub fn run_counted<T: Send>(
             }
         }
         let done = then();
-        drop(stream);
+        drop(streams);
         Ok(done)
     })
 }

@@ -1,12 +1,13 @@
 //! `bench`: runs a benchmark suite, or (for the harness) one server or one
 //! runtime's task, timer or sync figures.
 
-use std::path::Path;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, anyhow};
 use bench::child::{Figures, Runtime};
 use bench::cli::{self, ChildFigure, Command};
+use bench::syscalls::Tracer;
 use bench::{harness, servers};
 
 fn main() -> ExitCode {
@@ -34,7 +35,17 @@ fn main() -> ExitCode {
             addr,
             cpu,
             strace,
-        } => serve(&name, addr, cpu, strace.as_deref()),
+            callgrind,
+        } => {
+            let traced = match (strace, callgrind) {
+                (Some(file), _) => Some((Tracer::Strace, file)),
+                (None, Some(file)) => Some((Tracer::Callgrind, file)),
+                (None, None) => None,
+            };
+            serve(&name, addr, cpu, traced)
+        }
+        Command::Counts { quick, out } => bench::counts::run(quick, &out),
+        Command::Op { op, runtime, n } => bench::counts::do_op(op, runtime, n),
         Command::Child {
             runtime,
             cpu,
@@ -52,12 +63,12 @@ fn main() -> ExitCode {
 }
 
 /// The child side of the harness: pin, raise the fd limit, serve (or have
-/// strace run all that, if asked).
+/// a tracer run all that, if asked).
 fn serve(
     name: &str,
     addr: std::net::SocketAddr,
     cpu: Option<usize>,
-    strace: Option<&Path>,
+    traced: Option<(Tracer, PathBuf)>,
 ) -> anyhow::Result<()> {
     let server = servers::find(name)
         .ok_or_else(|| anyhow!("no server called {name:?} (try `bench list`)"))?;
@@ -66,10 +77,10 @@ fn serve(
         // Before the server starts any thread, so that they all inherit it.
         bench::pin::pin_current_thread(cpu).with_context(|| format!("cannot pin to CPU {cpu}"))?;
     }
-    if let Some(summary) = strace {
-        // Only returns if strace could not be run.
-        let e = bench::syscalls::exec_strace(summary, name, addr, cpu);
-        return Err(e).context("cannot run strace");
+    if let Some((tracer, out)) = traced {
+        // Only returns if the tracer could not be run.
+        let e = bench::syscalls::exec_traced(tracer, &out, name, addr, cpu);
+        return Err(e).with_context(|| format!("cannot run {tracer:?}"));
     }
     ghetto_loop::sys::raise_fd_limit().context("cannot raise the open-file limit")?;
     (server.serve)(addr)

@@ -14,6 +14,7 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::{Pid, getppid};
 
 use crate::servers::Server;
+use crate::syscalls::Tracer;
 
 /// How long a server may take to print `listening on ADDR`.
 const STARTUP_LIMIT: Duration = Duration::from_secs(20);
@@ -33,6 +34,8 @@ pub struct ServerProcess {
     addr: SocketAddr,
     /// Its process id, for `/proc/PID/status`.
     pid: u32,
+    /// The tool it runs under, if any.
+    tracer: Option<Tracer>,
 }
 
 impl ServerProcess {
@@ -43,24 +46,25 @@ impl ServerProcess {
     }
 
     /// Starts `server` as [`start`](ServerProcess::start) does, but under
-    /// `strace -f -c`, which writes its count of the server's system calls
-    /// into `summary` when the server ends: see
-    /// [`finish_trace`](ServerProcess::finish_trace). strace runs on the
-    /// server's CPU, and [`pid`](ServerProcess::pid) is strace's.
+    /// `tracer` (`strace -f -c`, or callgrind), which writes its count of
+    /// what the server did into `summary` when the server ends: see
+    /// [`finish_trace`](ServerProcess::finish_trace). The tracer runs on
+    /// the server's CPU, and [`pid`](ServerProcess::pid) is the tracer's.
     pub fn start_traced(
         server: &Server,
+        tracer: Tracer,
         cpu: usize,
         log: &Path,
         summary: &Path,
     ) -> anyhow::Result<ServerProcess> {
-        ServerProcess::spawn(server, cpu, log, Some(summary))
+        ServerProcess::spawn(server, cpu, log, Some((tracer, summary)))
     }
 
     fn spawn(
         server: &Server,
         cpu: usize,
         log: &Path,
-        strace_summary: Option<&Path>,
+        traced: Option<(Tracer, &Path)>,
     ) -> anyhow::Result<ServerProcess> {
         let exe = std::env::current_exe().context("cannot find the bench binary to re-run")?;
         let stderr = File::options()
@@ -76,9 +80,11 @@ impl ServerProcess {
             "--cpu",
             &cpu.to_string(),
         ]);
-        if let Some(summary) = strace_summary {
-            command.arg("--strace").arg(summary);
-        }
+        match traced {
+            Some((Tracer::Strace, summary)) => command.arg("--strace").arg(summary),
+            Some((Tracer::Callgrind, out)) => command.arg("--callgrind").arg(out),
+            None => &mut command,
+        };
         let mut child = command
             // The servers on ghetto-loop's selectors run on the backend this
             // names; the benchmark compares them on epoll, the default,
@@ -99,6 +105,7 @@ impl ServerProcess {
             child: Some(child),
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             pid,
+            tracer: traced.map(|(tracer, _)| tracer),
         };
         process.addr = read_announcement(stdout, server.name)?;
         Ok(process)
@@ -145,12 +152,21 @@ impl ServerProcess {
     /// kills the server strace runs, which makes strace write its summary
     /// and exit, and waits for that. (strace started with a command ignores
     /// the signals that would stop it: only its command's end ends it.)
+    /// Callgrind runs the server in its own process: a `SIGTERM` ends it,
+    /// and callgrind writes its count on the way out (a `SIGKILL` would
+    /// lose it).
     pub fn finish_trace(&mut self) -> anyhow::Result<()> {
+        let tracer = self.tracer;
         let child = self
             .child
             .as_mut()
             .ok_or_else(|| anyhow!("server already stopped"))?;
         let strace = child.id();
+        if tracer == Some(Tracer::Callgrind) {
+            kill(Pid::from_raw(strace as i32), Signal::SIGTERM)
+                .context("cannot stop the server under callgrind")?;
+            return self.wait_for_tracer();
+        }
         // strace's only child is the server: `bench serve`, which it started.
         let children = std::fs::read_to_string(format!("/proc/{strace}/task/{strace}/children"))
             .context("cannot find the traced server's pid")?;
@@ -160,10 +176,19 @@ impl ServerProcess {
             .and_then(|pid| pid.parse::<i32>().ok())
             .ok_or_else(|| anyhow!("strace has no child: the server is gone"))?;
         kill(Pid::from_raw(server), Signal::SIGKILL).context("cannot kill the traced server")?;
+        self.wait_for_tracer()
+    }
+
+    /// Waits for the tracer to write its count and exit.
+    fn wait_for_tracer(&mut self) -> anyhow::Result<()> {
+        let child = self
+            .child
+            .as_mut()
+            .ok_or_else(|| anyhow!("server already stopped"))?;
         let deadline = Instant::now() + TRACE_END_LIMIT;
         while child.try_wait()?.is_none() {
             if Instant::now() > deadline {
-                bail!("strace did not exit within {TRACE_END_LIMIT:?} of its server");
+                bail!("the tracer did not exit within {TRACE_END_LIMIT:?} of its server");
             }
             std::thread::sleep(Duration::from_millis(5));
         }

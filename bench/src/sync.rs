@@ -168,7 +168,7 @@ pub fn measure(runtime: Runtime, plan: SyncPlan, cpu: usize) -> anyhow::Result<S
 
 /// Whether a task holds the lock across its yield.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Hold {
+pub(crate) enum Hold {
     /// Lock, add one, unlock, yield: nobody ever waits.
     Briefly,
     /// Lock, add one, yield, unlock: the others wait, and each unlock hands
@@ -230,7 +230,7 @@ fn per_second(
 }
 
 /// tokio: the mutex figure; the count the tasks left, and the time.
-async fn tokio_mutex(plan: SyncPlan, hold: Hold) -> anyhow::Result<(u64, Duration)> {
+pub(crate) async fn tokio_mutex(plan: SyncPlan, hold: Hold) -> anyhow::Result<(u64, Duration)> {
     use tokio::task::{spawn, yield_now};
     let start = Instant::now();
     let mutex = Arc::new(tokio::sync::Mutex::new(0u64));
@@ -261,7 +261,7 @@ async fn tokio_mutex(plan: SyncPlan, hold: Hold) -> anyhow::Result<(u64, Duratio
 }
 
 /// ghetto-loop: the mutex figure, as [`tokio_mutex`].
-async fn ghetto_mutex(plan: SyncPlan, hold: Hold) -> anyhow::Result<(u64, Duration)> {
+pub(crate) async fn ghetto_mutex(plan: SyncPlan, hold: Hold) -> anyhow::Result<(u64, Duration)> {
     use ghetto_loop::task::{spawn, yield_now};
     let start = Instant::now();
     let mutex = Rc::new(ghetto_loop::sync::Mutex::new(0u64));
@@ -293,7 +293,7 @@ async fn ghetto_mutex(plan: SyncPlan, hold: Hold) -> anyhow::Result<(u64, Durati
 
 /// tokio: the channel figure; how many messages arrived (checked by their
 /// sum), and the time.
-async fn tokio_channel(plan: SyncPlan) -> anyhow::Result<(u64, Duration)> {
+pub(crate) async fn tokio_channel(plan: SyncPlan) -> anyhow::Result<(u64, Duration)> {
     use tokio::task::spawn;
     let start = Instant::now();
     let (tx, mut rx) = tokio::sync::mpsc::channel(plan.capacity);
@@ -319,7 +319,7 @@ async fn tokio_channel(plan: SyncPlan) -> anyhow::Result<(u64, Duration)> {
 }
 
 /// ghetto-loop: the channel figure, as [`tokio_channel`].
-async fn ghetto_channel(plan: SyncPlan) -> anyhow::Result<(u64, Duration)> {
+pub(crate) async fn ghetto_channel(plan: SyncPlan) -> anyhow::Result<(u64, Duration)> {
     use ghetto_loop::task::spawn;
     let start = Instant::now();
     let (tx, mut rx) = ghetto_loop::sync::mpsc::channel(plan.capacity);

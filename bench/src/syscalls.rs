@@ -190,23 +190,57 @@ pub fn strace_ready() -> Result<(), String> {
     }
 }
 
+/// A tool that runs a process and counts what it does, writing its count
+/// into a file when the process ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tracer {
+    /// `strace -f -c`: system calls, by name, of every thread.
+    Strace,
+    /// `valgrind --tool=callgrind`: user-space instructions of every thread.
+    Callgrind,
+}
+
+impl Tracer {
+    /// The tool's command, counting into `out`, ready for the traced
+    /// program and its arguments.
+    pub fn command(self, out: &Path) -> Command {
+        match self {
+            Tracer::Strace => {
+                let mut command = Command::new("strace");
+                command.args(["-f", "-c", "-o"]).arg(out).arg("--");
+                command
+            }
+            Tracer::Callgrind => {
+                let mut command = Command::new("valgrind");
+                let mut file = std::ffi::OsString::from("--callgrind-out-file=");
+                file.push(out);
+                // Its banner and summary go to the log (stderr), not stdout,
+                // which the harness reads for `listening on ADDR`.
+                command.args(["--tool=callgrind", "--quiet"]).arg(file);
+                command
+            }
+        }
+    }
+}
+
 /// The child side of [`ServerProcess::start_traced`]: replaces this process
-/// with `strace -f -c -o summary`, running this binary as the server again
-/// (without `--strace`). strace inherits this process's CPU pin and its
-/// parent-death signal, so it too dies with the harness. Returns only if
-/// strace could not be run.
-pub fn exec_strace(summary: &Path, name: &str, addr: SocketAddr, cpu: Option<usize>) -> io::Error {
+/// with `tracer` counting into `out`, running this binary as the server
+/// again (without the tracer's flag). The tracer inherits this process's CPU
+/// pin and its parent-death signal, so it too dies with the harness.
+/// Returns only if the tracer could not be run.
+pub fn exec_traced(
+    tracer: Tracer,
+    out: &Path,
+    name: &str,
+    addr: SocketAddr,
+    cpu: Option<usize>,
+) -> io::Error {
     let exe = match std::env::current_exe() {
         Ok(exe) => exe,
         Err(e) => return e,
     };
-    let mut command = Command::new("strace");
-    command
-        .args(["-f", "-c", "-o"])
-        .arg(summary)
-        .arg("--")
-        .arg(exe)
-        .args(["serve", name, &addr.to_string()]);
+    let mut command = tracer.command(out);
+    command.arg(exe).args(["serve", name, &addr.to_string()]);
     if let Some(cpu) = cpu {
         command.args(["--cpu", &cpu.to_string()]);
     }
@@ -240,8 +274,10 @@ pub fn count(
             message: plan.message,
             pause,
             cpu: place.client,
+            connections: 1,
         };
-        runs.push(traced_run(server, place.server, log, &summary, load)?);
+        let text = traced_run(server, Tracer::Strace, place.server, log, &summary, load)?;
+        runs.push(parse_summary(&text).with_context(|| format!("in {}", summary.display()))?);
     }
     Ok(per_round_trip(&runs[0], &runs[1], large - small))
 }
@@ -249,26 +285,27 @@ pub fn count(
 /// Calls and failures of one name over a whole traced run.
 type Totals = BTreeMap<String, (u64, u64)>;
 
-/// One traced run: a fresh server under strace, the load, strace's summary.
-fn traced_run(
+/// One traced run: a fresh server under `tracer`, the load, the text of
+/// the tracer's count (written into `out`).
+pub(crate) fn traced_run(
     server: &Server,
+    tracer: Tracer,
     cpu: usize,
     log: &Path,
-    summary: &Path,
+    out: &Path,
     load: impl FnOnce(SocketAddr) -> CountedLoad,
-) -> anyhow::Result<Totals> {
-    let mut process = ServerProcess::start_traced(server, cpu, log, summary)?;
+) -> anyhow::Result<String> {
+    let mut process = ServerProcess::start_traced(server, tracer, cpu, log, out)?;
     let load = load(process.addr());
-    // The server is stopped while the connection is open, in the same state
-    // in every run, so what it does at the end cancels out too.
+    // The server is stopped while the connections are open, in the same
+    // state in every run, so what it does at the end cancels out too.
     match load::run_counted(&load, || process.finish_trace()) {
         Err(e) => bail!("the load generator failed: {e}"),
         Ok(Err(failure)) => bail!("a round trip failed: {failure}"),
         Ok(Ok(finished)) => finished?,
     }
-    let text = std::fs::read_to_string(summary)
-        .with_context(|| format!("cannot read strace's summary {}", summary.display()))?;
-    parse_summary(&text).with_context(|| format!("in {}", summary.display()))
+    std::fs::read_to_string(out)
+        .with_context(|| format!("cannot read {tracer:?}'s count {}", out.display()))
 }
 
 /// The calls per name of `strace -c`'s table:

@@ -140,7 +140,10 @@ pub fn measure_here(runtime: Runtime, plan: TaskPlan) -> anyhow::Result<TaskFigu
 }
 
 /// Nanoseconds per spawn and await of an empty task, the median batch.
-async fn spawn_join_ns<H, E>(plan: TaskPlan, spawn: impl Fn(Ready<()>) -> H) -> anyhow::Result<f64>
+pub(crate) async fn spawn_join_ns<H, E>(
+    plan: TaskPlan,
+    spawn: impl Fn(Ready<()>) -> H,
+) -> anyhow::Result<f64>
 where
     H: Future<Output = Result<(), E>>,
     E: std::error::Error + Send + Sync + 'static,
