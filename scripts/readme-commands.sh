@@ -120,7 +120,7 @@ for cmd in "${commands[@]}"; do
             echo "ci    $cmd (run by .ci/run)"
             checked=$((checked + 1))
             ;;
-        bench | bench-quick | bench-publish)
+        bench | bench-quick | bench-publish | bench-counts)
             echo "skip  $cmd (needs a bench run: minutes of load; the target exists)"
             checked=$((checked + 1))
             ;;
