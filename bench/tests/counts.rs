@@ -5,9 +5,9 @@
 //! worth comparing); without valgrind there is nothing to count, and the
 //! test says so and passes.
 
-use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+mod util;
+
+use std::time::Duration;
 
 /// Bounds the whole run, so a hung child fails the test instead of CI.
 const LIMIT: Duration = Duration::from_secs(300);
@@ -18,29 +18,7 @@ fn the_quick_counts_come_out() {
         eprintln!("skipped: {why}");
         return;
     }
-    let out =
-        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("bench-counts-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&out);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bench"))
-        .args(["counts", "--quick", "--out"])
-        .arg(&out)
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("the bench binary starts");
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("can wait for the bench") {
-            break status;
-        }
-        if start.elapsed() > LIMIT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("bench counts --quick did not finish within {LIMIT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert!(status.success(), "bench counts --quick failed: {status}");
+    let out = util::run_bench(&["counts", "--quick"], "bench-counts", LIMIT);
     let table = std::fs::read_to_string(out.join("counts.md")).expect("counts.md is written");
     let rows: Vec<&str> = table
         .lines()

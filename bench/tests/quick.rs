@@ -6,38 +6,16 @@
 //! does assert: every output is written, and every cell of every figure holds
 //! a number or says explicitly why it has none.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+mod util;
+
+use std::path::PathBuf;
+use std::time::Duration;
 
 /// Bounds the whole run, so a hung server fails the test instead of CI.
 const LIMIT: Duration = Duration::from_secs(120);
 
 fn run_quick_suite() -> PathBuf {
-    let out =
-        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("bench-quick-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&out);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bench"))
-        .args(["--suite", "quick", "--out"])
-        .arg(&out)
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("the bench binary starts");
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("can wait for the bench") {
-            break status;
-        }
-        if start.elapsed() > LIMIT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("bench --suite quick did not finish within {LIMIT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert!(status.success(), "bench --suite quick failed: {status}");
-    out
+    util::run_bench(&["--suite", "quick"], "bench-quick", LIMIT)
 }
 
 #[test]
