@@ -43,6 +43,7 @@ macro_rules! syscall {
 #[doc(hidden)]
 pub use libc;
 
+mod addr;
 mod doorbell;
 mod selector;
 mod signals;
