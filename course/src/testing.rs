@@ -3,6 +3,12 @@
 use std::io;
 use std::time::{Duration, Instant};
 
+/// How long a test or a demo waits for something that should happen at once:
+/// an echo, a connection, a server's first line. It bounds a failing run (a
+/// broken server makes it fail instead of hang); it is not a claim about
+/// speed, so it is generous, for a loaded machine with two cores.
+pub const PATIENCE: Duration = Duration::from_secs(10);
+
 /// How many file descriptors this process has open right now.
 ///
 /// Tests count before and after to prove nothing leaked. Run such a test in

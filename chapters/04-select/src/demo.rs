@@ -1,12 +1,12 @@
 //! The chapter's demo: one thread, many clients, and the wall at fd 1,024
 //! (chapter 04).
 //!
-//! The server runs on the demo's own thread, one `turn` at a time, and the
+//! The server runs on the demo's own thread, one `pass` at a time, and the
 //! clients run on another. Three acts:
 //!
 //! 1. Three clients connect and talk, in an order no blocking server could
-//!    follow. Each turn prints the fd sets rebuilt for `select` and the
-//!    answer it wrote over them. A turn in which nobody speaks ends by the
+//!    follow. Each pass prints the fd sets rebuilt for `select` and the
+//!    answer it wrote over them. A pass in which nobody speaks ends by the
 //!    timeout.
 //! 2. More clients connect, each says one line, until the server's next fd
 //!    would be 1,024. That client is told "server full" and closed.
@@ -23,8 +23,9 @@ use course::Timeline;
 use ghetto_loop::sys::{Doorbell, FD_SETSIZE, Select, Socket, raise_fd_limit};
 
 use crate::server::{self, EchoServer};
+use crate::trace::FD_SETS;
 
-/// The timeout of every turn: how long the server sleeps in `select` when
+/// The timeout of every pass: how long the server sleeps in `select` when
 /// nobody speaks.
 pub const TICK: Duration = Duration::from_millis(250);
 
@@ -54,7 +55,7 @@ pub fn run(timeline: &Timeline) -> anyhow::Result<()> {
     let mut server = EchoServer::new(Select::new()?, listener)?;
     let log = timeline.clone();
     server.set_log(move |line| log.log("server", line));
-    server.set_trace(true);
+    server.set_trace(Some(FD_SETS));
     timeline.log(
         "server",
         format!("listening on {addr}, one thread, select() with a {TICK:?} timeout"),
@@ -76,16 +77,16 @@ pub fn run(timeline: &Timeline) -> anyhow::Result<()> {
         News::Filled { .. } => bail!("the clients skipped act 1"),
     };
     timeline.log("demo", "all three stay connected and quiet:");
-    // A wake-up from the client thread may still be pending; the quiet turn
+    // A wake-up from the client thread may still be pending; the quiet pass
     // is the first that sleeps its whole timeout.
     for _ in 0..3 {
         let started = Instant::now();
-        server.turn(Some(TICK))?;
+        server.pass(Some(TICK))?;
         if started.elapsed() >= TICK {
             break;
         }
     }
-    server.set_trace(false);
+    server.set_trace(None);
     go.send(())?;
 
     // Act 2: fill the fd table. One line per client would be hundreds of
@@ -116,7 +117,7 @@ pub fn run(timeline: &Timeline) -> anyhow::Result<()> {
         Ok(client1)
     });
     while !again.is_finished() {
-        server.turn(Some(TICK))?;
+        server.pass(Some(TICK))?;
     }
     let client1 = again
         .join()
@@ -131,7 +132,7 @@ pub fn run(timeline: &Timeline) -> anyhow::Result<()> {
         if server.clients() == 0 {
             break;
         }
-        server.turn(Some(TICK))?;
+        server.pass(Some(TICK))?;
     }
     match refusal {
         Some(_) => timeline.log(
@@ -166,13 +167,13 @@ impl Tell {
     }
 }
 
-/// Runs server turns until the client thread has news.
+/// Runs server passes until the client thread has news.
 fn serve_until_news(
     server: &mut EchoServer<Select>,
     news: &mpsc::Receiver<News>,
 ) -> anyhow::Result<News> {
     loop {
-        server.turn(Some(TICK))?;
+        server.pass(Some(TICK))?;
         match news.try_recv() {
             Ok(news) => return Ok(news),
             Err(mpsc::TryRecvError::Empty) => continue,

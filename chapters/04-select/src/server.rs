@@ -1,4 +1,5 @@
-//! A one-thread echo server on `select(2)` (chapter 04).
+//! A one-thread echo server on `select(2)`, and on any selector (chapter 04;
+//! chapters 05 and 06 run it on `poll` and `epoll`).
 //!
 //! Chapter 03's loop asked every client in turn "anything for me?", and spun
 //! or slept between rounds. This one asks the kernel once: `select` sleeps
@@ -21,6 +22,10 @@
 //! A client whose fd is 1,024 or more cannot go in an `fd_set`. The selector
 //! refuses it; we tell the client why in one line and close it, and everyone
 //! else goes on being served.
+//!
+//! Everything here is written against the `Selector` contract, so the same
+//! server runs on chapter 05's `Poll` and chapter 06's `Epoll` unchanged:
+//! those chapters bring a selector and a [`TraceFormat`], not a server.
 
 use std::collections::HashMap;
 use std::io;
@@ -35,6 +40,8 @@ use ghetto_loop::sys::{
     Doorbell, Event, FD_SETSIZE, Interest, Select, Selector, Socket, Token, is_out_of_resources,
     raise_fd_limit,
 };
+
+use crate::trace::{self, TraceFormat};
 
 /// The listener's token. Clients get 1, 2, 3...
 pub const LISTENER: Token = Token(0);
@@ -57,24 +64,30 @@ pub const MAX_PENDING: usize = 256 * 1024;
 /// How long accepting pauses when the process is out of fds.
 const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 
-/// Binds `addr`, prints `listening on ADDR`, and serves until killed. What
-/// happens to each client goes to stderr.
+/// Binds `addr`, prints `listening on ADDR`, and serves on `select` until
+/// killed. What happens to each client goes to stderr.
 pub fn serve(addr: SocketAddr) -> anyhow::Result<()> {
-    // Make "fd 1,024" the limit a client meets, not the process's own open
-    // files limit (often 1,024 too, which would make `accept` fail first).
+    serve_on(Select::new()?, addr)
+}
+
+/// [`serve`] on any selector: chapter 05's and 06's `serve` call this.
+pub fn serve_on<S: Selector>(selector: S, addr: SocketAddr) -> anyhow::Result<()> {
+    // Make the selector's own limit the one a client meets (select's fd
+    // 1,024; poll and epoll have none), not the process's open files limit
+    // (often 1,024 too, which would make `accept` fail first).
     raise_fd_limit().context("cannot raise the open files limit")?;
     let listener =
         Socket::listen(addr, BACKLOG).with_context(|| format!("cannot listen on {addr}"))?;
     course::cli::announce_listening(listener.local_addr()?);
-    let mut server = EchoServer::new(Select::new()?, listener)?;
+    let mut server = EchoServer::new(selector, listener)?;
     server.set_log(|line| eprintln!("{line}"));
     loop {
-        server.turn(None)?;
+        server.pass(None)?;
     }
 }
 
 /// The echo server: a selector, a listener and the clients, driven one
-/// [`turn`](EchoServer::turn) at a time.
+/// [`pass`](EchoServer::pass) at a time.
 pub struct EchoServer<S: Selector = Select> {
     /// Tells us which fds are ready.
     selector: S,
@@ -84,14 +97,15 @@ pub struct EchoServer<S: Selector = Select> {
     clients: HashMap<Token, Client>,
     /// The token the next client gets.
     next_token: usize,
-    /// Reused by every wait, so a turn allocates nothing for events.
+    /// Reused by every wait, so a pass allocates nothing for events.
     events: Vec<Event>,
     /// Where the server says what happened (stderr, or a demo's timeline).
     log: Box<dyn Fn(String) + Send>,
-    /// Whether each turn logs what it asked `select` and what came back.
-    trace: bool,
-    /// Turns so far.
-    turns: u64,
+    /// If set, each pass also logs what it asked the selector and what came
+    /// back, pictured this way.
+    trace: Option<TraceFormat>,
+    /// Passes so far.
+    passes: u64,
     /// Set while accepting is paused for lack of fds; the listener is
     /// deregistered until then.
     accept_paused_until: Option<Instant>,
@@ -117,21 +131,21 @@ struct Client {
 
 /// A handle another thread uses to stop a server's [`run_until_stopped`]
 /// (`EchoServer::run_until_stopped`): it sets a flag and wakes the selector,
-/// so a server asleep in `select` notices at once.
+/// so a server asleep in its selector notices at once.
 #[derive(Debug, Clone)]
-pub struct Stop {
+pub struct Stopper {
     flag: Arc<AtomicBool>,
     doorbell: Doorbell,
 }
 
-impl Stop {
-    /// Asks the server to stop after its current turn.
+impl Stopper {
+    /// Asks the server to stop after its current pass.
     pub fn stop(&self) -> io::Result<()> {
         self.flag.store(true, Ordering::SeqCst);
         self.doorbell.ring()
     }
 
-    /// Whether [`Stop::stop`] was called.
+    /// Whether [`Stopper::stop`] was called.
     pub fn is_stopped(&self) -> bool {
         self.flag.load(Ordering::SeqCst)
     }
@@ -150,8 +164,8 @@ impl<S: Selector> EchoServer<S> {
             next_token: 1,
             events: Vec::new(),
             log: Box::new(|_| {}),
-            trace: false,
-            turns: 0,
+            trace: None,
+            passes: 0,
             accept_paused_until: None,
         })
     }
@@ -161,10 +175,12 @@ impl<S: Selector> EchoServer<S> {
         self.log = Box::new(log);
     }
 
-    /// Whether each turn also logs the fd sets it gave `select` and the
-    /// answer (chapter 04's demo turns it on for a few turns).
-    pub fn set_trace(&mut self, on: bool) {
-        self.trace = on;
+    /// Whether each pass also logs what it gave the selector and the answer,
+    /// pictured as `format` says ([`FD_SETS`](crate::trace::FD_SETS) for
+    /// `select`); the demos turn
+    /// it on for a few passes.
+    pub fn set_trace(&mut self, format: Option<TraceFormat>) {
+        self.trace = format;
     }
 
     /// The address clients connect to.
@@ -177,32 +193,44 @@ impl<S: Selector> EchoServer<S> {
         self.clients.len()
     }
 
+    /// The fd numbers of the connected clients, in no particular order.
+    pub fn client_fds(&self) -> Vec<RawFd> {
+        self.clients
+            .values()
+            .map(|c| c.socket.as_raw_fd())
+            .collect()
+    }
+
     /// A handle another thread can use to end the current wait early.
     pub fn doorbell(&self) -> Doorbell {
         self.selector.doorbell()
     }
 
     /// A handle to stop [`EchoServer::run_until_stopped`] from another thread.
-    pub fn stop_handle(&self) -> Stop {
-        Stop {
+    pub fn stopper(&self) -> Stopper {
+        Stopper {
             flag: Arc::new(AtomicBool::new(false)),
             doorbell: self.selector.doorbell(),
         }
     }
 
-    /// Runs turns until `stop` is stopped, each waiting at most `timeout`.
-    pub fn run_until_stopped(&mut self, stop: &Stop, timeout: Option<Duration>) -> io::Result<()> {
+    /// Runs passes until `stop` is stopped, each waiting at most `timeout`.
+    pub fn run_until_stopped(
+        &mut self,
+        stop: &Stopper,
+        timeout: Option<Duration>,
+    ) -> io::Result<()> {
         while !stop.is_stopped() {
-            self.turn(timeout)?;
+            self.pass(timeout)?;
         }
         Ok(())
     }
 
-    /// One turn of the loop: wait up to `timeout` for readiness, then serve
+    /// One pass of the loop: wait up to `timeout` for readiness, then serve
     /// every ready fd. Errors only if the listener itself is broken; a
     /// client's failure is logged and ends that client alone.
-    pub fn turn(&mut self, timeout: Option<Duration>) -> io::Result<()> {
-        self.turns += 1;
+    pub fn pass(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        self.passes += 1;
         // While accepting is paused, wake up in time to resume it.
         let timeout = match self.accept_paused_until {
             Some(until) => {
@@ -211,11 +239,13 @@ impl<S: Selector> EchoServer<S> {
             }
             None => timeout,
         };
-        let asked = self.trace.then(|| self.fd_sets());
+        let asked = self.trace.map(|format| (format, self.watched()));
         let started = Instant::now();
         self.selector.wait(&mut self.events, timeout)?;
-        if let Some(asked) = asked {
-            self.log_turn(&asked, started.elapsed(), timeout);
+        if let Some((format, asked)) = asked {
+            let took = started.elapsed();
+            let line = trace::line(format, self.passes, &asked, &self.ready(), timeout, took);
+            (self.log)(line);
         }
 
         let events = std::mem::take(&mut self.events);
@@ -355,7 +385,7 @@ impl<S: Selector> EchoServer<S> {
     }
 
     /// The fds the next wait asks about: (fd, interest) in fd order.
-    fn fd_sets(&self) -> Vec<(RawFd, Interest)> {
+    fn watched(&self) -> Vec<(RawFd, Interest)> {
         let mut fds: Vec<(RawFd, Interest)> = self
             .clients
             .values()
@@ -368,54 +398,26 @@ impl<S: Selector> EchoServer<S> {
         fds
     }
 
-    /// One line per turn: the fd sets rebuilt for `select`, and the answer
-    /// it wrote over them.
-    fn log_turn(&self, asked: &[(RawFd, Interest)], took: Duration, timeout: Option<Duration>) {
-        let fd_of = |token: Token| {
-            if token == LISTENER {
-                Some(self.listener.as_raw_fd())
-            } else {
-                self.clients.get(&token).map(|c| c.socket.as_raw_fd())
-            }
-        };
-        let set = |fds: &mut dyn Iterator<Item = RawFd>| {
-            let fds: Vec<String> = fds.map(|fd| fd.to_string()).collect();
-            format!("{{{}}}", fds.join(" "))
-        };
-        let read = set(&mut asked.iter().filter(|a| a.1.is_readable()).map(|a| a.0));
-        let write = set(&mut asked.iter().filter(|a| a.1.is_writable()).map(|a| a.0));
-        let shown = match timeout {
-            Some(t) => format!("{:.2} s", t.as_secs_f64()),
-            None => "none".to_owned(),
-        };
-        let timed_out = timeout.is_some_and(|t| took >= t);
-        let answer = if self.events.is_empty() && timed_out {
-            format!("nothing ready: timed out after {:.3} s", took.as_secs_f64())
-        } else if self.events.is_empty() {
-            format!(
-                "no client ready: woken by another thread after {:.3} s",
-                took.as_secs_f64()
-            )
-        } else {
-            let ready_read = set(&mut self
-                .events
-                .iter()
-                .filter(|e| e.readable)
-                .filter_map(|e| fd_of(e.token)));
-            let ready_write = set(&mut self
-                .events
-                .iter()
-                .filter(|e| e.writable)
-                .filter_map(|e| fd_of(e.token)));
-            format!(
-                "ready read {ready_read} write {ready_write} after {:.3} s",
-                took.as_secs_f64()
-            )
-        };
-        (self.log)(format!(
-            "turn {}: fd_sets rebuilt: read {read} write {write}, timeout {shown} -> {answer}",
-            self.turns
-        ));
+    /// What the last wait reported: (fd, readiness), in the selector's order.
+    /// An event that says neither readable nor writable (a hang-up) shows as
+    /// readable: that is what the server treats it as.
+    fn ready(&self) -> Vec<(RawFd, Interest)> {
+        self.events
+            .iter()
+            .filter_map(|e| {
+                let fd = if e.token == LISTENER {
+                    self.listener.as_raw_fd()
+                } else {
+                    self.clients.get(&e.token)?.socket.as_raw_fd()
+                };
+                let readiness = match (e.readable, e.writable) {
+                    (true, true) => Interest::BOTH,
+                    (false, true) => Interest::WRITABLE,
+                    _ => Interest::READABLE,
+                };
+                Some((fd, readiness))
+            })
+            .collect()
     }
 }
 
@@ -482,7 +484,7 @@ impl<S: Selector> std::fmt::Debug for EchoServer<S> {
             .field("selector", &self.selector)
             .field("listener", &self.listener)
             .field("clients", &self.clients.len())
-            .field("turns", &self.turns)
+            .field("passes", &self.passes)
             .finish_non_exhaustive()
     }
 }

@@ -20,25 +20,25 @@ fn the_demo_shows_the_sets_rebuilt_the_timeout_and_the_refusal() {
     let timeline = Timeline::quiet();
     demo::run(&timeline).expect("the demo runs");
 
-    // Each turn rebuilds the sets from the registered fds: once three
-    // clients are connected, a turn's read set holds four fds.
+    // Each pass rebuilds the sets from the registered fds: once three
+    // clients are connected, a pass's read set holds four fds.
     let events = timeline.events();
-    let turns: Vec<&str> = events
+    let passes: Vec<&str> = events
         .iter()
         .filter(|e| e.who == "server" && e.what.contains("fd_sets rebuilt"))
         .map(|e| e.what.as_str())
         .collect();
-    assert!(turns.len() >= 5, "{turns:#?}");
-    let widest = turns
+    assert!(passes.len() >= 5, "{passes:#?}");
+    let widest = passes
         .iter()
         .map(|t| t.split("read {").nth(1).unwrap().split('}').next().unwrap())
         .map(|set| set.split_whitespace().count())
         .max()
         .unwrap();
-    assert_eq!(widest, 4, "listener + three clients: {turns:#?}");
+    assert_eq!(widest, 4, "listener + three clients: {passes:#?}");
     assert!(
-        turns.iter().any(|t| t.contains("timed out after 0.25")),
-        "a quiet turn ends by the timeout: {turns:#?}"
+        passes.iter().any(|t| t.contains("timed out after 0.25")),
+        "a quiet pass ends by the timeout: {passes:#?}"
     );
 
     // The last client to arrive spoke first and was answered first.

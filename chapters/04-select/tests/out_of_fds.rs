@@ -9,7 +9,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-const PATIENCE: Duration = Duration::from_secs(10);
+use course::testing::PATIENCE;
 
 #[test]
 fn out_of_fds_the_server_pauses_accepting_and_catches_up_later() -> io::Result<()> {

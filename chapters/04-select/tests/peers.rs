@@ -1,6 +1,12 @@
-//! The select server against difficult peers: big streams (partial writes),
+//! The echo server against difficult peers: big streams (partial writes),
 //! a client that never reads, a client that half-closes. (That they leave
 //! no fd behind is `no_leaks.rs`.)
+//!
+//! One suite for the one server of chapters 04-06, run on every backend:
+//! each test is a function of the `SelectorKind`, and `on_every_backend!`
+//! stamps a module per backend, the way ghetto-loop's `tests/selectors.rs`
+//! does, so `cargo nextest run -p ch04-select --test peers poll::` runs it on
+//! chapter 05's selector alone.
 
 mod util;
 
@@ -10,13 +16,43 @@ use std::thread;
 use std::time::Duration;
 
 use ch04_select::server::MAX_PENDING;
-use course::testing::wait_until;
-use util::{PATIENCE, Running, connect, round_trip};
-#[test]
-fn a_large_stream_comes_back_whole_and_in_order() -> io::Result<()> {
+use course::testing::{PATIENCE, wait_until};
+use ghetto_loop::sys::SelectorKind;
+use util::{Running, connect, round_trip};
+
+macro_rules! on_every_backend {
+    ($($backend:ident: $kind:expr),* $(,)?) => {$(
+        mod $backend {
+            use super::*;
+
+            #[test]
+            fn a_large_stream_comes_back_whole_and_in_order() -> io::Result<()> {
+                super::a_large_stream_comes_back_whole_and_in_order($kind)
+            }
+
+            #[test]
+            fn a_client_that_never_reads_is_held_back_and_does_not_stall_the_others() -> io::Result<()> {
+                super::a_client_that_never_reads_is_held_back_and_does_not_stall_the_others($kind)
+            }
+
+            #[test]
+            fn a_client_that_half_closes_gets_every_echo_then_the_end() -> io::Result<()> {
+                super::a_client_that_half_closes_gets_every_echo_then_the_end($kind)
+            }
+        }
+    )*};
+}
+
+on_every_backend!(
+    select: SelectorKind::Select,
+    poll: SelectorKind::Poll,
+    epoll: SelectorKind::Epoll,
+);
+
+fn a_large_stream_comes_back_whole_and_in_order(kind: SelectorKind) -> io::Result<()> {
     // 8 MiB is far more than the socket buffers hold: the server's writes
     // come up short, and it must keep the rest and wait for room.
-    let server = Running::start()?;
+    let server = Running::start(kind)?;
     let data: Vec<u8> = (0..8u32 << 20).map(|i| (i % 251) as u8).collect();
     let mut client = connect(server.addr)?;
     let mut writer = client.try_clone()?;
@@ -32,9 +68,10 @@ fn a_large_stream_comes_back_whole_and_in_order() -> io::Result<()> {
     Ok(())
 }
 
-#[test]
-fn a_client_that_never_reads_is_held_back_and_does_not_stall_the_others() -> io::Result<()> {
-    let server = Running::start()?;
+fn a_client_that_never_reads_is_held_back_and_does_not_stall_the_others(
+    kind: SelectorKind,
+) -> io::Result<()> {
+    let server = Running::start(kind)?;
     let greedy = connect(server.addr)?;
     greedy.set_nonblocking(true)?;
     // Send until the kernel will take no more: the server has stopped
@@ -68,9 +105,8 @@ fn a_client_that_never_reads_is_held_back_and_does_not_stall_the_others() -> io:
     Ok(())
 }
 
-#[test]
-fn a_client_that_half_closes_gets_every_echo_then_the_end() -> io::Result<()> {
-    let server = Running::start()?;
+fn a_client_that_half_closes_gets_every_echo_then_the_end(kind: SelectorKind) -> io::Result<()> {
+    let server = Running::start(kind)?;
     let mut client = connect(server.addr)?;
     client.write_all(b"one\ntwo\nthree\n")?;
     client.shutdown(Shutdown::Write)?;

@@ -2,7 +2,7 @@
 //! (chapter 05).
 //!
 //! 1. Chapter 04's server, on `poll`: 1,100 clients connect and say a line
-//!    each, and all are served, fds 1,024 and up included. The first turns
+//!    each, and all are served, fds 1,024 and up included. The first passes
 //!    print the `pollfd` array `poll` was given.
 //! 2. One `poll` wait, timed: finding the one ready fd among 10 idle ones,
 //!    then among 5,000. Same one event, very different price.
@@ -18,6 +18,7 @@ use course::Timeline;
 use ghetto_loop::sys::{Doorbell, FD_SETSIZE, Poll, Socket, raise_fd_limit};
 
 use crate::server::{self, EchoServer};
+use crate::trace::POLLFDS;
 use crate::wait_cost::wait_cost;
 
 /// How many clients act 1 connects: more than select could watch.
@@ -59,7 +60,7 @@ fn act_1(timeline: &Timeline, clients: usize) -> anyhow::Result<()> {
     let mut server = EchoServer::new(Poll::new()?, listener)?;
     let log = timeline.clone();
     server.set_log(move |line| log.log("server", line));
-    server.set_trace(true);
+    server.set_trace(Some(POLLFDS));
     timeline.log("server", format!("listening on {addr}, one thread, poll()"));
 
     let (done, done_rx) = mpsc::channel();
@@ -68,13 +69,13 @@ fn act_1(timeline: &Timeline, clients: usize) -> anyhow::Result<()> {
         let timeline = timeline.clone();
         thread::spawn(move || connect_all(addr, clients, &timeline, done, doorbell))
     };
-    // The first two clients are shown turn by turn; then the log goes quiet.
+    // The first two clients are shown pass by pass; then the log goes quiet.
     let mut quiet = false;
     let served = loop {
-        server.turn(Some(TICK))?;
+        server.pass(Some(TICK))?;
         if !quiet && server.clients() >= 2 {
             quiet = true;
-            server.set_trace(false);
+            server.set_trace(None);
             server.set_log(|_| {});
         }
         match done_rx.try_recv() {
@@ -112,7 +113,7 @@ fn act_1(timeline: &Timeline, clients: usize) -> anyhow::Result<()> {
         })
     };
     while !check.is_finished() {
-        server.turn(Some(TICK))?;
+        server.pass(Some(TICK))?;
     }
     let ends = check
         .join()
@@ -125,7 +126,7 @@ fn act_1(timeline: &Timeline, clients: usize) -> anyhow::Result<()> {
         if server.clients() == 0 {
             break;
         }
-        server.turn(Some(TICK))?;
+        server.pass(Some(TICK))?;
     }
     timeline.log(
         "demo",

@@ -155,7 +155,7 @@ fn same_server(kind: SelectorKind) -> anyhow::Result<Duration> {
     let listener = Socket::listen(SocketAddr::from(([127, 0, 0, 1], 0)), 1024)?;
     let mut server = EchoServer::new(kind.open()?, listener)?;
     let addr = server.local_addr()?;
-    let stop = server.stop_handle();
+    let stop = server.stopper();
     let server = {
         let stop = stop.clone();
         thread::spawn(move || server.run_until_stopped(&stop, None))

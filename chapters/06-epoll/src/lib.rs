@@ -6,11 +6,12 @@
 //!   (`--selector select|poll|epoll`, or `GHETTO_SELECTOR`).
 //! * [`triggers`]: level- and edge-triggered epoll, side by side, on a
 //!   socket that is read but never drained.
-//! * [`wait_cost`]: what one wait costs with N idle fds watched.
+//! * [`wait_cost`]: chapter 05's measurement of what one wait costs with N
+//!   idle fds watched, here run on every backend.
 //! * [`demo`]: the three, in that order, ending with a measured table.
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
 pub mod demo;
 pub mod server;
 pub mod triggers;
-pub mod wait_cost;
+pub use ch05_poll::wait_cost;

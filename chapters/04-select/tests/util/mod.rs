@@ -1,31 +1,33 @@
-//! The harness both peer tests share: a select echo server on its own
-//! thread, and clients with bounded reads and writes.
+//! The harness the server's tests share: the echo server on its own thread,
+//! on any backend, and clients with bounded reads and writes.
 
 #![allow(dead_code)] // each test binary uses the part it needs
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
 
-use ch04_select::server::{EchoServer, Stop};
-use ghetto_loop::sys::{Select, Socket};
+use ch04_select::server::{EchoServer, Stopper};
+use course::testing::PATIENCE;
+use ghetto_loop::sys::{Selector, SelectorKind, Socket};
 
-pub const PATIENCE: Duration = Duration::from_secs(10);
+/// The server these tests run: chapter 04's, on a backend picked at run time.
+pub type Server = EchoServer<Box<dyn Selector>>;
 
 /// A server on its own thread; stopped and joined on drop.
 pub struct Running {
     pub addr: SocketAddr,
-    stop: Stop,
-    thread: Option<JoinHandle<io::Result<EchoServer>>>,
+    stop: Stopper,
+    thread: Option<JoinHandle<io::Result<Server>>>,
 }
 
 impl Running {
-    pub fn start() -> io::Result<Running> {
+    /// Starts the server on a `kind` selector.
+    pub fn start(kind: SelectorKind) -> io::Result<Running> {
         let listener = Socket::listen("127.0.0.1:0".parse().unwrap(), 64)?;
-        let server = EchoServer::new(Select::new()?, listener)?;
+        let server = EchoServer::new(kind.open()?, listener)?;
         let addr = server.local_addr()?;
-        let stop = server.stop_handle();
+        let stop = server.stopper();
         let thread = {
             let stop = stop.clone();
             thread::spawn(move || {
@@ -41,7 +43,7 @@ impl Running {
         })
     }
 
-    pub fn finish(mut self) -> EchoServer {
+    pub fn finish(mut self) -> Server {
         self.stop.stop().expect("wake");
         let thread = self.thread.take().expect("not finished yet");
         thread
