@@ -4,7 +4,11 @@
 //! * [`cli`]: `demo` (the default), `serve [ADDR]` and `client ADDR`, with
 //!   usage and exit code 2 for bad arguments.
 //! * [`client`]: the built-in line client, so no `nc` is needed.
-//! * [`testing`]: helpers for the chapters' tests (open fd count, bounded waits).
+//! * [`line_client`]: the line client demos and tests talk to servers with.
+//! * [`server_process`]: a chapter's `serve` as a process of its own, for
+//!   tests.
+//! * [`testing`]: helpers for the chapters' tests (open fd count, bounded
+//!   waits, `PATIENCE`).
 //! * [`exercise`]: the switch between a learner's work, the starter and the
 //!   reference solution, called from each exercise's `build.rs`.
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
@@ -12,6 +16,8 @@
 pub mod cli;
 pub mod client;
 pub mod exercise;
+pub mod line_client;
+pub mod server_process;
 pub mod testing;
 pub mod timeline;
 

@@ -2,18 +2,16 @@
 //! and a client whose fd would be 1,024 or more is refused with a clear
 //! message while the others go on being served.
 
-use std::io::{self, BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::io;
 
 use ch04_select::{demo, server};
 use course::Timeline;
-use course::testing::wait_until;
+use course::line_client::LineClient;
+use course::server_process::ServerProcess;
+use course::testing::{PATIENCE, wait_until};
 use ghetto_loop::sys::raise_fd_limit;
 
 /// Bounds every wait that should succeed.
-const PATIENCE: Duration = Duration::from_secs(10);
 
 #[test]
 fn the_demo_shows_the_sets_rebuilt_the_timeout_and_the_refusal() {
@@ -71,12 +69,12 @@ fn the_demo_shows_the_sets_rebuilt_the_timeout_and_the_refusal() {
 #[test]
 fn a_select_server_survives_1100_clients_serving_those_below_fd_1024() -> io::Result<()> {
     raise_fd_limit()?; // 1,100 clients need 1,100 fds in this process too
-    let server = ServerProcess::start()?;
+    let server = ServerProcess::serve(env!("CARGO_BIN_EXE_ch04-select"), &[])?;
 
     let mut served = Vec::new();
     let mut refused = 0;
     for n in 0..1_100 {
-        let mut client = Client::connect(server.addr)?;
+        let mut client = LineClient::connect(server.addr())?;
         let line = format!("client {n}");
         let reply = client.ask(&line)?;
         if reply == line {
@@ -107,74 +105,10 @@ fn a_select_server_survives_1100_clients_serving_those_below_fd_1024() -> io::Re
     // as soon as the server has seen them go.
     served.truncate(served.len() - 10);
     let fits = wait_until(PATIENCE, || {
-        Client::connect(server.addr)
+        LineClient::connect(server.addr())
             .and_then(|mut newcomer| newcomer.ask("room now?"))
             .is_ok_and(|reply| reply == "room now?")
     });
     assert!(fits, "a newcomer was still refused after ten clients left");
     Ok(())
-}
-
-/// The chapter's binary, run as `serve 127.0.0.1:0` in a process of its own
-/// (so its fd numbers are its own), killed on drop.
-struct ServerProcess {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl ServerProcess {
-    fn start() -> io::Result<ServerProcess> {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ch04-select"))
-            .args(["serve", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()?;
-        let stdout = child.stdout.take().expect("piped");
-        let mut first = String::new();
-        BufReader::new(stdout).read_line(&mut first)?;
-        let addr = first
-            .trim()
-            .strip_prefix("listening on ")
-            .and_then(|a| a.parse().ok())
-            .unwrap_or_else(|| panic!("the server said {first:?}, not 'listening on ADDR'"));
-        Ok(ServerProcess { child, addr })
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A line client with a bounded read.
-struct Client {
-    lines: BufReader<TcpStream>,
-}
-
-impl Client {
-    fn connect(addr: SocketAddr) -> io::Result<Client> {
-        let stream = TcpStream::connect(addr)?;
-        stream.set_read_timeout(Some(PATIENCE))?;
-        Ok(Client {
-            lines: BufReader::new(stream),
-        })
-    }
-
-    fn ask(&mut self, line: &str) -> io::Result<String> {
-        self.lines
-            .get_ref()
-            .write_all(format!("{line}\n").as_bytes())?;
-        self.read_line()?
-            .ok_or_else(|| io::Error::new(io::ErrorKind::UnexpectedEof, "closed without a reply"))
-    }
-
-    fn read_line(&mut self) -> io::Result<Option<String>> {
-        let mut line = String::new();
-        match self.lines.read_line(&mut line)? {
-            0 => Ok(None),
-            _ => Ok(Some(line.trim_end().to_owned())),
-        }
-    }
 }

@@ -3,43 +3,31 @@
 //! (Without the pause, the listener stays readable and the loop spins.)
 
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
+use course::server_process::ServerProcess;
 use course::testing::PATIENCE;
 
 #[test]
 fn out_of_fds_the_server_pauses_accepting_and_catches_up_later() -> io::Result<()> {
     // 64 fds for the whole server process: hard and soft limit both, so
     // raising the soft limit gets nowhere.
-    let mut child = Command::new("sh")
+    let mut command = Command::new("sh");
+    command
         .args([
             "-c",
             "ulimit -n 64 && exec \"$0\" serve 127.0.0.1:0",
             env!("CARGO_BIN_EXE_ch04-select"),
         ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()?;
-    let result = exercise(&mut child);
-    let _ = child.kill();
-    let _ = child.wait();
-    result
-}
-
-fn exercise(child: &mut Child) -> io::Result<()> {
-    let mut first = String::new();
-    BufReader::new(child.stdout.take().expect("piped")).read_line(&mut first)?;
-    let addr: SocketAddr = first
-        .trim()
-        .strip_prefix("listening on ")
-        .and_then(|a| a.parse().ok())
-        .unwrap_or_else(|| panic!("the server said {first:?}"));
+        .stderr(Stdio::piped());
+    let mut server = ServerProcess::start(command)?;
+    let addr = server.addr();
     let (log_tx, log) = mpsc::channel();
-    let stderr = child.stderr.take().expect("piped");
+    let stderr = server.child().stderr.take().expect("piped");
     thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
             if log_tx.send(line).is_err() {

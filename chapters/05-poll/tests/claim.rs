@@ -1,26 +1,24 @@
 //! Chapter 05's claim: `poll` serves past fd 1,024 on one thread, and one
 //! wait costs more the more fds are watched, ready or not.
 
-use std::io::{self, BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::io;
 
 use ch05_poll::demo;
 use ch05_poll::wait_cost::wait_cost;
 use course::Timeline;
+use course::line_client::LineClient;
+use course::server_process::ServerProcess;
 use ghetto_loop::sys::{Poll, raise_fd_limit};
 
 /// Bounds every wait that should succeed.
-const PATIENCE: Duration = Duration::from_secs(10);
 
 #[test]
 fn a_poll_server_echoes_for_2000_concurrent_clients() -> io::Result<()> {
     raise_fd_limit()?; // 2,000 clients need 2,000 fds in this process too
-    let server = ServerProcess::start()?;
+    let server = ServerProcess::serve(env!("CARGO_BIN_EXE_ch05-poll"), &[])?;
     let mut clients = Vec::new();
     for n in 0..2_000 {
-        let mut client = Client::connect(server.addr)?;
+        let mut client = LineClient::connect(server.addr())?;
         let line = format!("client {n}");
         assert_eq!(client.ask(&line)?, line, "client {n}");
         clients.push(client);
@@ -86,71 +84,4 @@ fn one_wait_costs_more_with_more_idle_fds() -> io::Result<()> {
     // The real ratio is in the hundreds; a factor of 5 holds on any machine.
     assert!(many > few * 5, "4,000 idle fds: {many:?}, 10: {few:?}");
     Ok(())
-}
-
-/// The chapter's binary, run as `serve 127.0.0.1:0`, killed on drop.
-struct ServerProcess {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl ServerProcess {
-    fn start() -> io::Result<ServerProcess> {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ch05-poll"))
-            .args(["serve", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()?;
-        let stdout = child.stdout.take().expect("piped");
-        let mut first = String::new();
-        BufReader::new(stdout).read_line(&mut first)?;
-        let addr = first
-            .trim()
-            .strip_prefix("listening on ")
-            .and_then(|a| a.parse().ok())
-            .unwrap_or_else(|| panic!("the server said {first:?}, not 'listening on ADDR'"));
-        Ok(ServerProcess { child, addr })
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A line client with a bounded read.
-struct Client {
-    lines: BufReader<TcpStream>,
-}
-
-impl Client {
-    fn connect(addr: SocketAddr) -> io::Result<Client> {
-        let stream = TcpStream::connect(addr)?;
-        stream.set_read_timeout(Some(PATIENCE))?;
-        Ok(Client {
-            lines: BufReader::new(stream),
-        })
-    }
-
-    fn send(&mut self, line: &str) -> io::Result<()> {
-        self.lines
-            .get_ref()
-            .write_all(format!("{line}\n").as_bytes())
-    }
-
-    fn ask(&mut self, line: &str) -> io::Result<String> {
-        self.send(line)?;
-        self.read_line()?
-            .ok_or_else(|| io::Error::new(io::ErrorKind::UnexpectedEof, "closed without a reply"))
-    }
-
-    fn read_line(&mut self) -> io::Result<Option<String>> {
-        let mut line = String::new();
-        match self.lines.read_line(&mut line)? {
-            0 => Ok(None),
-            _ => Ok(Some(line.trim_end().to_owned())),
-        }
-    }
 }

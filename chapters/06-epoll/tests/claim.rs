@@ -3,18 +3,18 @@
 //! every backend (2,000 concurrent clients on poll and on epoll); and one
 //! epoll wait costs what is ready, not what is watched.
 
-use std::io::{self, BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::io::{self, BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Command, Stdio};
 
 use ch06_epoll::demo::{self, Cell};
 use ch06_epoll::triggers::{self, BITE, MESSAGE};
 use course::Timeline;
+use course::line_client::LineClient;
+use course::server_process::ServerProcess;
 use ghetto_loop::sys::raise_fd_limit;
 
 /// Bounds every wait that should succeed.
-const PATIENCE: Duration = Duration::from_secs(10);
 
 #[test]
 fn level_triggered_reports_until_drained_and_edge_triggered_once() -> io::Result<()> {
@@ -32,11 +32,11 @@ fn level_triggered_reports_until_drained_and_edge_triggered_once() -> io::Result
 fn the_same_server_echoes_for_2000_concurrent_clients_on_poll_and_on_epoll() -> io::Result<()> {
     raise_fd_limit()?;
     for backend in ["poll", "epoll"] {
-        let server = ServerProcess::start(&["--selector", backend], &[])?;
+        let server = Serving::start(&["--selector", backend], &[])?;
         assert_eq!(server.backend, format!("serving with {backend}"));
         let mut clients = Vec::new();
         for n in 0..2_000 {
-            let mut client = Client::connect(server.addr)?;
+            let mut client = LineClient::connect(server.addr)?;
             let line = format!("{backend} {n}");
             assert_eq!(client.ask(&line)?, line);
             clients.push(client);
@@ -55,16 +55,16 @@ fn the_same_server_echoes_for_2000_concurrent_clients_on_poll_and_on_epoll() -> 
 fn the_backend_comes_from_the_flag_or_ghetto_selector_and_bad_names_are_refused() -> io::Result<()>
 {
     // The environment variable sets the default...
-    let server = ServerProcess::start(&[], &[("GHETTO_SELECTOR", "select")])?;
+    let server = Serving::start(&[], &[("GHETTO_SELECTOR", "select")])?;
     assert_eq!(server.backend, "serving with select");
-    let mut client = Client::connect(server.addr)?;
+    let mut client = LineClient::connect(server.addr)?;
     assert_eq!(client.ask("on select")?, "on select");
     drop(server);
     // ...the flag overrides it, and with neither it is epoll.
-    let server = ServerProcess::start(&["--selector", "poll"], &[("GHETTO_SELECTOR", "select")])?;
+    let server = Serving::start(&["--selector", "poll"], &[("GHETTO_SELECTOR", "select")])?;
     assert_eq!(server.backend, "serving with poll");
     drop(server);
-    let server = ServerProcess::start(&[], &[])?;
+    let server = Serving::start(&[], &[])?;
     assert_eq!(server.backend, "serving with epoll");
     drop(server);
 
@@ -129,85 +129,37 @@ fn the_demo_table_shows_poll_growing_with_idle_fds_and_epoll_flat() {
     );
 }
 
-/// The chapter's binary, run as `serve 127.0.0.1:0 [args]`, killed on drop.
-struct ServerProcess {
-    child: Child,
+/// The chapter's binary, run as `serve 127.0.0.1:0 [args]` (killed on drop),
+/// and the backend it said it serves with.
+struct Serving {
+    /// Held for its drop, which kills the process.
+    _process: ServerProcess,
+    /// Where it listens.
     addr: SocketAddr,
     /// Its first line on stderr: `serving with BACKEND`.
     backend: String,
 }
 
-impl ServerProcess {
-    fn start(args: &[&str], env: &[(&str, &str)]) -> io::Result<ServerProcess> {
+impl Serving {
+    fn start(args: &[&str], env: &[(&str, &str)]) -> io::Result<Serving> {
         let mut command = Command::new(env!("CARGO_BIN_EXE_ch06-epoll"));
         command
             .args(["serve", "127.0.0.1:0"])
             .args(args)
             .env_remove("GHETTO_SELECTOR")
-            .stdout(Stdio::piped())
+            .envs(env.iter().copied())
             .stderr(Stdio::piped());
-        for (key, value) in env {
-            command.env(key, value);
-        }
-        let mut child = command.spawn()?;
-        let mut first = String::new();
-        BufReader::new(child.stdout.take().expect("piped")).read_line(&mut first)?;
-        let addr = first
-            .trim()
-            .strip_prefix("listening on ")
-            .and_then(|a| a.parse().ok())
-            .unwrap_or_else(|| panic!("the server said {first:?}, not 'listening on ADDR'"));
-        let mut stderr = BufReader::new(child.stderr.take().expect("piped"));
+        let mut server = ServerProcess::start(command)?;
+        let stderr = server.child().stderr.take().expect("piped");
+        let mut stderr = BufReader::new(stderr);
         let mut backend = String::new();
         stderr.read_line(&mut backend)?;
         // Keep draining stderr, so a chatty server never blocks on a full pipe.
         std::thread::spawn(move || io::copy(&mut stderr, &mut io::sink()));
-        Ok(ServerProcess {
-            child,
-            addr,
+        Ok(Serving {
+            addr: server.addr(),
+            _process: server,
             backend: backend.trim().to_owned(),
         })
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A line client with a bounded read.
-struct Client {
-    lines: BufReader<TcpStream>,
-}
-
-impl Client {
-    fn connect(addr: SocketAddr) -> io::Result<Client> {
-        let stream = TcpStream::connect(addr)?;
-        stream.set_read_timeout(Some(PATIENCE))?;
-        Ok(Client {
-            lines: BufReader::new(stream),
-        })
-    }
-
-    fn send(&mut self, line: &str) -> io::Result<()> {
-        self.lines
-            .get_ref()
-            .write_all(format!("{line}\n").as_bytes())
-    }
-
-    fn ask(&mut self, line: &str) -> io::Result<String> {
-        self.send(line)?;
-        self.read_line()?
-            .ok_or_else(|| io::Error::new(io::ErrorKind::UnexpectedEof, "closed without a reply"))
-    }
-
-    fn read_line(&mut self) -> io::Result<Option<String>> {
-        let mut line = String::new();
-        match self.lines.read_line(&mut line)? {
-            0 => Ok(None),
-            _ => Ok(Some(line.trim_end().to_owned())),
-        }
     }
 }
