@@ -6,8 +6,8 @@
 //! its echo comes only when client-1 leaves and the server, whose one thread
 //! sat in `read` on client-1 all along, finally `accept`s client-2.
 
-use std::io::{self, BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::{self};
+use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
 use std::sync::mpsc;
 use std::thread;
@@ -15,6 +15,8 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use course::Timeline;
+use course::line_client::LineClient;
+use course::testing::PATIENCE;
 use ghetto_loop::sys::Socket;
 
 use crate::server;
@@ -22,10 +24,6 @@ use crate::server;
 /// How long client-1 stays connected and silent once client-2 has sent its
 /// line: the time client-2 should be seen waiting.
 pub const IDLE: Duration = Duration::from_millis(500);
-
-/// The bound on every wait in the demo, so that a broken server makes the
-/// demo fail instead of hang.
-const PATIENCE: Duration = Duration::from_secs(10);
 
 /// Runs the demo, logging every step on `timeline`, and ends with the
 /// measured wait of client-2.
@@ -120,8 +118,7 @@ pub fn run(timeline: &Timeline) -> anyhow::Result<()> {
 /// props, the server is the subject.
 struct Client<'t> {
     name: &'static str,
-    stream: TcpStream,
-    lines: BufReader<TcpStream>,
+    line: LineClient,
     timeline: &'t Timeline,
 }
 
@@ -131,42 +128,33 @@ impl<'t> Client<'t> {
         addr: SocketAddr,
         timeline: &'t Timeline,
     ) -> anyhow::Result<Self> {
-        let stream = TcpStream::connect(addr).with_context(|| format!("{name}: connect"))?;
-        stream.set_read_timeout(Some(PATIENCE))?;
-        let lines = BufReader::new(stream.try_clone()?);
-        timeline.log(name, format!("connected from {}", stream.local_addr()?));
+        let line = LineClient::connect(addr).with_context(|| format!("{name}: connect"))?;
+        timeline.log(
+            name,
+            format!("connected from {}", line.stream().local_addr()?),
+        );
         Ok(Client {
             name,
-            stream,
-            lines,
+            line,
             timeline,
         })
     }
 
     fn send(&mut self, line: &str) -> anyhow::Result<()> {
-        self.stream.write_all(format!("{line}\n").as_bytes())?;
+        self.line.send(line)?;
         self.timeline.log(self.name, format!("sent {line:?}"));
         Ok(())
     }
 
     fn expect_echo(&mut self, line: &str) -> anyhow::Result<()> {
-        let mut got = String::new();
-        match self.lines.read_line(&mut got) {
-            Ok(0) => bail!("{}: the server closed the connection", self.name),
-            Ok(_) if got.trim_end() == line => {
-                self.timeline.log(self.name, format!("got {line:?} back"));
-                Ok(())
-            }
-            Ok(_) => bail!("{}: sent {line:?}, got {got:?} back", self.name),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                bail!("{}: no echo within {PATIENCE:?}", self.name)
-            }
-            Err(e) => Err(e.into()),
+        let got = self
+            .line
+            .next_line()
+            .map_err(|e| anyhow::anyhow!("{}: {e}", self.name))?;
+        if got != line {
+            bail!("{}: sent {line:?}, got {got:?} back", self.name);
         }
+        self.timeline.log(self.name, format!("got {line:?} back"));
+        Ok(())
     }
 }

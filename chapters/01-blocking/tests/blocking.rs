@@ -2,7 +2,7 @@
 //! client at a time; the next one connects, but waits for its echo until the
 //! first leaves. A thread-per-client server (chapter 02) fails these tests.
 
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::mpsc;
 use std::thread;
@@ -10,11 +10,9 @@ use std::time::Duration;
 
 use ch01_blocking::{demo, server};
 use course::Timeline;
+use course::line_client::LineClient;
+use course::testing::PATIENCE;
 use ghetto_loop::sys::Socket;
-
-/// Bounds every wait that should succeed: long, because it only matters when
-/// something is broken.
-const PATIENCE: Duration = Duration::from_secs(10);
 
 #[test]
 fn the_demo_shows_client_2_waiting_until_client_1_leaves() {
@@ -58,7 +56,7 @@ fn the_demo_shows_client_2_waiting_until_client_1_leaves() {
 fn while_one_client_is_connected_the_next_gets_no_echo() -> io::Result<()> {
     let addr = start_server()?;
     let mut c1 = LineClient::connect(addr)?;
-    assert_eq!(c1.round_trip("one")?, "one");
+    assert_eq!(c1.ask("one")?, "one");
 
     // The kernel completes client-2's handshake although nobody accepts it.
     let mut c2 = LineClient::connect(addr)?;
@@ -66,12 +64,10 @@ fn while_one_client_is_connected_the_next_gets_no_echo() -> io::Result<()> {
     // Nothing may come back while client-1 holds the server. (A threaded
     // server answers in microseconds; this one never does, so the wait
     // cannot be too short for a correct server.)
-    c2.stream
+    c2.stream()
         .set_read_timeout(Some(Duration::from_millis(300)))?;
-    let mut line = String::new();
     let err = c2
-        .lines
-        .read_line(&mut line)
+        .read_line()
         .expect_err("client-2 got an echo while client-1 was still connected");
     assert!(
         matches!(
@@ -83,8 +79,8 @@ fn while_one_client_is_connected_the_next_gets_no_echo() -> io::Result<()> {
 
     // Client-1 leaves; now client-2 is served.
     drop(c1);
-    c2.stream.set_read_timeout(Some(PATIENCE))?;
-    assert_eq!(c2.receive()?, "two");
+    c2.stream().set_read_timeout(Some(PATIENCE))?;
+    assert_eq!(c2.next_line()?, "two");
     Ok(())
 }
 
@@ -114,7 +110,7 @@ fn a_client_that_resets_the_connection_is_dropped_and_the_next_is_served() -> io
     assert!(failed.contains("reset"), "{failed}");
 
     let mut next = LineClient::connect(addr)?;
-    assert_eq!(next.round_trip("still there?")?, "still there?");
+    assert_eq!(next.ask("still there?")?, "still there?");
     Ok(())
 }
 
@@ -154,35 +150,5 @@ fn wait_for_log(log: &mpsc::Receiver<String>, what: &str) -> String {
             Ok(_) => continue,
             Err(e) => panic!("the server never logged {what:?}: {e}"),
         }
-    }
-}
-
-/// A client that sends and receives lines, with a bound on every read.
-struct LineClient {
-    stream: TcpStream,
-    lines: BufReader<TcpStream>,
-}
-
-impl LineClient {
-    fn connect(addr: SocketAddr) -> io::Result<LineClient> {
-        let stream = TcpStream::connect(addr)?;
-        stream.set_read_timeout(Some(PATIENCE))?;
-        let lines = BufReader::new(stream.try_clone()?);
-        Ok(LineClient { stream, lines })
-    }
-
-    fn send(&mut self, line: &str) -> io::Result<()> {
-        self.stream.write_all(format!("{line}\n").as_bytes())
-    }
-
-    fn receive(&mut self) -> io::Result<String> {
-        let mut line = String::new();
-        self.lines.read_line(&mut line)?;
-        Ok(line.trim_end().to_owned())
-    }
-
-    fn round_trip(&mut self, line: &str) -> io::Result<String> {
-        self.send(line)?;
-        self.receive()
     }
 }

@@ -12,10 +12,10 @@ use std::io::{self, BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, mpsc};
 use std::thread;
-use std::time::Duration;
 
 use anyhow::{Context, bail};
 use course::Timeline;
+use course::testing::PATIENCE;
 use ghetto_loop::sys::{Socket, raise_fd_limit, stack_limit};
 
 use crate::footprint::{Bytes, Footprint};
@@ -26,10 +26,6 @@ pub const STEPS: [usize; 3] = [1, 100, 1000];
 
 /// The C10K problem's N: ten thousand clients at once.
 const C10K: u64 = 10_000;
-
-/// The bound on every wait, so that a broken server fails the demo instead
-/// of hanging it.
-const PATIENCE: Duration = Duration::from_secs(10);
 
 /// Runs the demo with [`STEPS`].
 pub fn run(timeline: &Timeline) -> anyhow::Result<()> {

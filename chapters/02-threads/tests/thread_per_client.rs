@@ -6,14 +6,12 @@ use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::thread;
-use std::time::Duration;
 
 use ch02_threads::footprint::Footprint;
 use ch02_threads::server;
+use course::testing::PATIENCE;
 use course::testing::wait_until;
 use ghetto_loop::sys::Socket;
-
-const PATIENCE: Duration = Duration::from_secs(10);
 
 #[test]
 fn each_client_has_a_thread_and_it_ends_when_the_client_leaves() -> io::Result<()> {

@@ -6,13 +6,10 @@ use std::io::{self, BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::thread;
-use std::time::Duration;
 
 use ch02_threads::server;
+use course::testing::PATIENCE;
 use ghetto_loop::sys::Socket;
-
-/// Bounds every wait that should succeed.
-const PATIENCE: Duration = Duration::from_secs(10);
 
 fn start_server() -> io::Result<SocketAddr> {
     let listener = Socket::listen(SocketAddr::from(([127, 0, 0, 1], 0)), server::BACKLOG)?;

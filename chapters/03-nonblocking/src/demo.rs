@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use course::Timeline;
+use course::testing::PATIENCE;
 
 use crate::server::{Report, Server};
 
@@ -35,9 +36,6 @@ const PAUSE_STEP: Duration = Duration::from_millis(11);
 /// Clients that connect and never say a word: every round asks each of them
 /// "anything?" anyway.
 pub const IDLE_CLIENTS: usize = 10;
-
-/// The bound on every wait for an echo.
-const PATIENCE: Duration = Duration::from_secs(10);
 
 /// What one server cost.
 #[derive(Debug, Clone)]

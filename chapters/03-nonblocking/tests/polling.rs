@@ -10,10 +10,8 @@ use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use ch03_nonblocking::server::{CHUNK, Counter, Report, Server, Stopper};
+use course::testing::PATIENCE;
 use course::testing::wait_until;
-
-/// Bounds every wait that should succeed.
-const PATIENCE: Duration = Duration::from_secs(20);
 
 struct Running {
     addr: SocketAddr,

@@ -12,14 +12,14 @@
 //!    would be 1,024. That client is told "server full" and closed.
 //! 3. client-1, connected since act 1, is still echoed.
 
-use std::io::{self, BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use course::Timeline;
+use course::testing::PATIENCE;
 use ghetto_loop::sys::{Doorbell, FD_SETSIZE, Select, Socket, raise_fd_limit};
 
 use crate::server::{self, EchoServer};
@@ -31,10 +31,6 @@ pub const TICK: Duration = Duration::from_millis(250);
 
 /// The most clients act 2 connects before giving up on meeting the limit.
 const MOST_CLIENTS: usize = 1_200;
-
-/// The bound on every wait, so that a broken server fails the demo instead
-/// of hanging it.
-const PATIENCE: Duration = Duration::from_secs(10);
 
 /// What the client thread tells the server's thread.
 enum News {
@@ -251,55 +247,40 @@ fn clients(
     Ok(())
 }
 
-/// A line client for the demo, written with `std::net`: the clients are
-/// props, the server is the subject. One fd each: the demo needs hundreds.
+/// A named client for the demo: course's line client, whose steps are
+/// logged on the timeline under its name. One fd each: the demo needs
+/// hundreds.
 #[derive(Debug)]
 struct LineClient {
     name: String,
-    /// The connection, behind a buffer that splits what comes back in lines.
-    lines: BufReader<TcpStream>,
+    line: course::line_client::LineClient,
     timeline: Option<Timeline>,
 }
 
 impl LineClient {
     fn connect(name: &str, addr: SocketAddr, timeline: &Timeline) -> anyhow::Result<LineClient> {
         let mut client = LineClient::connect_quietly(name, addr)?;
-        let local = client.lines.get_ref().local_addr()?;
+        let local = client.line.stream().local_addr()?;
         timeline.log(name, format!("connected from {local}"));
         client.timeline = Some(timeline.clone());
         Ok(client)
     }
 
     fn connect_quietly(name: &str, addr: SocketAddr) -> anyhow::Result<LineClient> {
-        let stream = TcpStream::connect(addr).with_context(|| format!("{name}: connect"))?;
-        stream.set_read_timeout(Some(PATIENCE))?;
+        let line = course::line_client::LineClient::connect(addr)
+            .with_context(|| format!("{name}: connect"))?;
         Ok(LineClient {
             name: name.to_owned(),
-            lines: BufReader::new(stream),
+            line,
             timeline: None,
         })
     }
 
     /// Sends `line` and returns the line that comes back.
     fn ask(&mut self, line: &str) -> anyhow::Result<String> {
-        // Writing goes around the buffer, which only holds what we read.
-        self.lines
-            .get_ref()
-            .write_all(format!("{line}\n").as_bytes())?;
-        let mut got = String::new();
-        match self.lines.read_line(&mut got) {
-            Ok(0) => bail!("{}: the server closed the connection", self.name),
-            Ok(_) => Ok(got.trim_end().to_owned()),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                bail!("{}: no reply within {PATIENCE:?}", self.name)
-            }
-            Err(e) => Err(e.into()),
-        }
+        self.line
+            .ask(line)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", self.name))
     }
 
     /// Sends `line`, expects it back, and logs both.

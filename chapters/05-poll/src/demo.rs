@@ -7,8 +7,7 @@
 //! 2. One `poll` wait, timed: finding the one ready fd among 10 idle ones,
 //!    then among 5,000. Same one event, very different price.
 
-use std::io::{self, BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
@@ -31,10 +30,6 @@ pub const MANY: usize = 5_000;
 
 /// The server's wait timeout in act 1.
 const TICK: Duration = Duration::from_millis(250);
-
-/// The bound on every wait, so that a broken server fails the demo instead
-/// of hanging it.
-const PATIENCE: Duration = Duration::from_secs(10);
 
 /// Runs the demo, logging every step on `timeline`.
 pub fn run(timeline: &Timeline) -> anyhow::Result<()> {
@@ -202,43 +197,28 @@ fn micros(d: Duration) -> f64 {
     d.as_secs_f64() * 1e6
 }
 
-/// A line client for the demo, written with `std::net`. One fd each.
+/// A named client for the demo: course's line client, with a name for the
+/// timeline and for errors. One fd each.
 #[derive(Debug)]
 struct LineClient {
     name: String,
-    /// The connection, behind a buffer that splits what comes back in lines.
-    lines: BufReader<TcpStream>,
+    line: course::line_client::LineClient,
 }
 
 impl LineClient {
     fn connect(name: &str, addr: SocketAddr) -> anyhow::Result<LineClient> {
-        let stream = TcpStream::connect(addr).with_context(|| format!("{name}: connect"))?;
-        stream.set_read_timeout(Some(PATIENCE))?;
+        let line = course::line_client::LineClient::connect(addr)
+            .with_context(|| format!("{name}: connect"))?;
         Ok(LineClient {
             name: name.to_owned(),
-            lines: BufReader::new(stream),
+            line,
         })
     }
 
     /// Sends `line` and returns the line that comes back.
     fn ask(&mut self, line: &str) -> anyhow::Result<String> {
-        // Writing goes around the buffer, which only holds what we read.
-        self.lines
-            .get_ref()
-            .write_all(format!("{line}\n").as_bytes())?;
-        let mut got = String::new();
-        match self.lines.read_line(&mut got) {
-            Ok(0) => bail!("{}: the server closed the connection", self.name),
-            Ok(_) => Ok(got.trim_end().to_owned()),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                bail!("{}: no reply within {PATIENCE:?}", self.name)
-            }
-            Err(e) => Err(e.into()),
-        }
+        self.line
+            .ask(line)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", self.name))
     }
 }

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use course::Timeline;
+use course::testing::PATIENCE;
 use ghetto_loop::sys::{SelectorKind, Socket, raise_fd_limit};
 
 use crate::server::EchoServer;
@@ -26,9 +27,6 @@ pub const LINES: usize = 10;
 
 /// Act 3: the idle fd counts of the table's rows.
 pub const IDLE_FDS: [usize; 4] = [10, 100, 1_000, 5_000];
-
-/// The bound on every wait in act 2.
-const PATIENCE: Duration = Duration::from_secs(10);
 
 /// One cell of the table: a time, or why there is none.
 #[derive(Debug, Clone, PartialEq)]

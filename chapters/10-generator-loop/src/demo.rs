@@ -7,10 +7,10 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
-use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use course::Timeline;
+use course::testing::PATIENCE;
 use course::testing::wait_until;
 
 use crate::server::Background;
@@ -18,9 +18,6 @@ use crate::server::Background;
 /// How much client-3 sends without reading: more than the kernel buffers in
 /// both directions, so the server's `sendall` must wait for room.
 pub const FLOOD: usize = 32 * 1024 * 1024;
-
-/// How long the demo waits for any one thing before it calls it a failure.
-const PATIENCE: Duration = Duration::from_secs(10);
 
 /// Runs the demo, logging to `timeline`.
 pub fn run(timeline: &Timeline) -> anyhow::Result<()> {

@@ -1,22 +1,19 @@
 //! The chapter's demo: the loop's rules, a callback echo server with two
 //! clients at once, and the stack a callback chain loses (chapter 11).
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::sync::mpsc;
 use std::thread;
-use std::time::Duration;
 
 use anyhow::{Context, bail};
 use course::Timeline;
+use course::line_client::LineClient;
 use ghetto_loop::event_loop::{EventLoop, LoopHandle, Report};
 use ghetto_loop::sys::Socket;
 
 use crate::{echo, rules, stack_ripping};
 
-/// The bound on every wait in the demo, so that a broken server makes the
-/// demo fail instead of hang.
-pub const PATIENCE: Duration = Duration::from_secs(10);
+pub use course::testing::PATIENCE;
 
 /// Runs the three parts, logging every step on `timeline`.
 pub fn run(timeline: &Timeline) -> anyhow::Result<()> {
@@ -172,8 +169,7 @@ pub fn stack_ripping_part(timeline: &Timeline) -> anyhow::Result<()> {
 /// props, the server is the subject.
 struct Client {
     name: &'static str,
-    stream: TcpStream,
-    reader: BufReader<TcpStream>,
+    line: LineClient,
     timeline: Timeline,
 }
 
@@ -183,26 +179,19 @@ impl Client {
         addr: SocketAddr,
         timeline: &Timeline,
     ) -> anyhow::Result<Client> {
-        let stream = TcpStream::connect(addr).with_context(|| format!("{name}: connect"))?;
-        stream.set_read_timeout(Some(PATIENCE))?;
+        let line = LineClient::connect(addr).with_context(|| format!("{name}: connect"))?;
         timeline.log(name, "connected");
         Ok(Client {
             name,
-            reader: BufReader::new(stream.try_clone()?),
-            stream,
+            line,
             timeline: timeline.clone(),
         })
     }
 
     fn round_trip(&mut self, line: &str) -> anyhow::Result<()> {
-        self.stream.write_all(format!("{line}\n").as_bytes())?;
-        let mut echo = String::new();
-        self.reader
-            .read_line(&mut echo)
-            .with_context(|| format!("{}: no echo for {line:?}", self.name))?;
-        if echo.trim_end() != line {
-            bail!("{}: sent {line:?}, got back {echo:?}", self.name);
-        }
+        self.line
+            .round_trip(line)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", self.name))?;
         self.timeline.log(self.name, format!("echoed {line:?}"));
         Ok(())
     }

@@ -7,22 +7,21 @@
 //! vanishes in the middle of a line; the room is told he left, and nobody
 //! sees his half line.
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::Write;
+use std::net::SocketAddr;
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use course::Timeline;
+use course::line_client::LineClient;
 use course::testing::open_fds;
 use ghetto_loop::event_loop::{EventLoop, LoopHandle};
 
 use crate::chat::{self, ChatConfig, ChatStats};
 
-/// The bound on every wait in the demo, so that a broken server makes it
-/// fail instead of hang.
-pub const PATIENCE: Duration = Duration::from_secs(10);
+pub use course::testing::PATIENCE;
 
 /// The room's limits in the demo: the defaults, with a short grace period
 /// so the demo does not wait five seconds for carol.
@@ -225,7 +224,8 @@ fn flood(alice: &mut Client, mut bob: Client, timeline: &Timeline) -> anyhow::Re
     let bob = 'flood: loop {
         for _ in 0..BURST {
             alice
-                .stream
+                .line
+                .stream()
                 .write_all(format!("flood {sent:06} {filler}\n").as_bytes())?;
             sent += 1;
         }
@@ -275,8 +275,7 @@ fn flood(alice: &mut Client, mut bob: Client, timeline: &Timeline) -> anyhow::Re
 /// props, the server is the subject.
 struct Client {
     name: &'static str,
-    stream: TcpStream,
-    reader: BufReader<TcpStream>,
+    line: LineClient,
     /// Every line received so far, but the flood.
     seen: Vec<String>,
     timeline: Timeline,
@@ -288,16 +287,14 @@ impl Client {
         addr: SocketAddr,
         timeline: &Timeline,
     ) -> anyhow::Result<Client> {
-        let stream = TcpStream::connect(addr).with_context(|| format!("{name}: connect"))?;
-        stream.set_read_timeout(Some(PATIENCE))?;
-        // Each line goes out at once: without this, Nagle's algorithm holds
-        // a small write back until the previous one is acknowledged, and the
-        // server's delayed ACK makes that up to 40 ms.
-        stream.set_nodelay(true)?;
+        // Each line goes out at once (the line client sets TCP_NODELAY):
+        // otherwise Nagle's algorithm holds a small write back until the
+        // previous one is acknowledged, and the server's delayed ACK makes
+        // that up to 40 ms.
+        let line = LineClient::connect(addr).with_context(|| format!("{name}: connect"))?;
         let mut client = Client {
             name,
-            reader: BufReader::new(stream.try_clone()?),
-            stream,
+            line,
             seen: Vec::new(),
             timeline: timeline.clone(),
         };
@@ -309,27 +306,22 @@ impl Client {
     /// Sends a line of text.
     fn say(&mut self, line: &str) -> anyhow::Result<()> {
         self.timeline.log(self.name, format!("says {line:?}"));
-        self.stream.write_all(format!("{line}\n").as_bytes())?;
+        self.line.send(line)?;
         Ok(())
     }
 
     /// Sends raw bytes, described as `what` on the timeline.
     fn send(&mut self, bytes: &[u8], what: &str) -> anyhow::Result<()> {
         self.timeline.log(self.name, format!("sends {what}"));
-        self.stream.write_all(bytes)?;
+        self.line.stream().write_all(bytes)?;
         Ok(())
     }
 
     fn next_line(&mut self) -> anyhow::Result<String> {
-        let mut line = String::new();
-        let n = self
-            .reader
-            .read_line(&mut line)
-            .with_context(|| format!("{}: waiting for a line", self.name))?;
-        if n == 0 {
-            bail!("{}: the server closed the connection", self.name);
-        }
-        let line = line.trim_end().to_owned();
+        let line = self
+            .line
+            .next_line()
+            .map_err(|e| anyhow::anyhow!("{}: waiting for a line: {e}", self.name))?;
         // The flood is megabytes of the same line: count it, do not keep it.
         if !line.starts_with("<alice> flood") {
             self.seen.push(line.clone());

@@ -3,17 +3,17 @@
 //! the server on a loop of its own thread, and counts open fds before and
 //! after.
 
-use std::io::{self, BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::{self, Write};
+use std::net::SocketAddr;
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
 use ch12_protocols::chat::{self, ChatConfig, ChatStats};
+use course::line_client::LineClient;
+use course::testing::PATIENCE;
 use course::testing::open_fds;
 use ghetto_loop::event_loop::{EventLoop, LoopHandle, Remote};
-
-const PATIENCE: Duration = Duration::from_secs(10);
 
 /// A chat server on a loop in a thread of its own.
 struct Server {
@@ -82,21 +82,15 @@ impl Server {
 
 /// A line client with bounded waits.
 struct Client {
-    stream: TcpStream,
-    reader: BufReader<TcpStream>,
+    line: LineClient,
     /// Every line received so far.
     seen: Vec<String>,
 }
 
 impl Client {
     fn connect(server: &Server) -> io::Result<Client> {
-        let stream = TcpStream::connect(server.addr)?;
-        stream.set_read_timeout(Some(PATIENCE))?;
-        stream.set_write_timeout(Some(PATIENCE))?;
-        stream.set_nodelay(true)?;
         let mut client = Client {
-            reader: BufReader::new(stream.try_clone()?),
-            stream,
+            line: LineClient::connect(server.addr)?,
             seen: Vec::new(),
         };
         client.expect("* welcome")?;
@@ -112,18 +106,11 @@ impl Client {
     }
 
     fn say(&mut self, line: &str) -> io::Result<()> {
-        self.stream.write_all(format!("{line}\n").as_bytes())
+        self.line.send(line)
     }
 
     fn line(&mut self) -> io::Result<String> {
-        let mut line = String::new();
-        if self.reader.read_line(&mut line)? == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "the server closed",
-            ));
-        }
-        let line = line.trim_end().to_owned();
+        let line = self.line.next_line()?;
         self.seen.push(line.clone());
         Ok(line)
     }
@@ -201,10 +188,10 @@ fn a_line_over_the_limit_is_refused_and_the_client_stays() -> io::Result<()> {
         // 3000 bytes in three writes: the limit is passed in the middle of
         // the second, and the rest arrives after the error.
         for _ in 0..3 {
-            alice.stream.write_all(&[b'x'; 1000])?;
-            alice.stream.flush()?;
+            alice.line.stream().write_all(&[b'x'; 1000])?;
+            alice.line.stream().flush()?;
         }
-        alice.stream.write_all(b"\n")?;
+        alice.line.stream().write_all(b"\n")?;
         let error = alice.expect("! ")?;
         assert_eq!(error, "! line too long (over 1024 bytes); it was not sent");
         alice.say(&"y".repeat(1024))?;
@@ -223,7 +210,7 @@ fn invalid_utf8_gets_a_clear_reply() -> io::Result<()> {
     with_server(ChatConfig::default(), |server| {
         let mut alice = Client::named(server, "alice")?;
         let mut bob = Client::named(server, "bob")?;
-        alice.stream.write_all(b"caf\xe9\n\xff\xfe\n")?;
+        alice.line.stream().write_all(b"caf\xe9\n\xff\xfe\n")?;
         assert_eq!(
             alice.expect("! ")?,
             "! that line is not valid UTF-8; it was not sent"
@@ -337,7 +324,7 @@ fn a_client_that_asks_and_never_reads_is_not_read_either() -> io::Result<()> {
         assert_eq!(server.readers()?, 3, "the listener, alice and mallory");
         // "/who" after "/who", and not one reply read: the replies pile up
         // until mallory's transport asks to pause writing.
-        let mut stream = mallory.stream.try_clone()?;
+        let mut stream = mallory.line.stream().try_clone()?;
         let asker = thread::spawn(move || {
             let requests = "/who\n".repeat(1 << 20);
             while stream.write_all(requests.as_bytes()).is_ok() {}
@@ -346,7 +333,7 @@ fn a_client_that_asks_and_never_reads_is_not_read_either() -> io::Result<()> {
         // From then on the server does not read mallory's requests either,
         // so mallory cannot make it produce more replies.
         assert_eq!(server.readers()?, 2, "mallory's reader was removed");
-        mallory.stream.shutdown(std::net::Shutdown::Both)?;
+        mallory.line.stream().shutdown(std::net::Shutdown::Both)?;
         asker.join().expect("the asker does not panic");
         Ok(())
     })?;
@@ -438,20 +425,20 @@ fn a_client_that_vanishes_mid_line_is_announced_and_nothing_breaks() -> io::Resu
         let mut alice = Client::named(server, "alice")?;
         let mut bob = Client::named(server, "bob")?;
         // dave closes cleanly, half a line unsent.
-        let mut dave = Client::named(server, "dave")?;
+        let dave = Client::named(server, "dave")?;
         alice.expect("is now dave")?;
         bob.expect("is now dave")?;
-        dave.stream.write_all(b"half a li")?;
+        dave.line.stream().write_all(b"half a li")?;
         drop(dave);
         assert_eq!(bob.expect("dave left")?, "* dave left");
         // erin vanishes with lines unread: the kernel resets the connection.
-        let mut erin = Client::named(server, "erin")?;
+        let erin = Client::named(server, "erin")?;
         alice.expect("is now erin")?;
         bob.expect("is now erin")?;
         alice.say("erin, you will not read this")?;
         let mut one = [0u8; 1];
-        erin.stream.peek(&mut one)?; // it has arrived, unread
-        erin.stream.write_all(b"and neither half of thi")?;
+        erin.line.stream().peek(&mut one)?; // it has arrived, unread
+        erin.line.stream().write_all(b"and neither half of thi")?;
         drop(erin);
         assert_eq!(
             bob.expect("erin left")?,

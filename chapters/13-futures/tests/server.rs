@@ -7,10 +7,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use ch13_futures::server;
+use course::testing::PATIENCE;
 use course::testing::open_fds;
 use ghetto_loop::event_loop::EventLoop;
-
-const PATIENCE: Duration = Duration::from_secs(10);
 
 /// Runs `lp` one pass at a time until `done`, calling `each` after every
 /// pass. A short timer makes every pass end, so `done` is checked often.

@@ -27,15 +27,12 @@ use std::thread;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use course::testing::PATIENCE;
 use ghetto_loop::event_loop::{EventLoop, LoopHandle, Pass, Remote};
 use ghetto_loop::net::TcpListener;
 use ghetto_loop::sys::SelectorKind;
 
 use crate::echo;
-
-/// The bound on the client's waits, so that a broken server fails the
-/// measurement instead of hanging it.
-const PATIENCE: Duration = Duration::from_secs(10);
 
 /// The passes of one run, split where the client marked them.
 #[derive(Debug, Clone)]

@@ -26,8 +26,8 @@ use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
 use std::thread;
-use std::time::Duration;
 
+use course::testing::PATIENCE;
 use ghetto_loop::event_loop::{EventLoop, LoopHandle};
 use ghetto_loop::net::{TcpListener, TcpStream};
 
@@ -36,10 +36,6 @@ pub const MAX_HEADER: usize = 64;
 
 /// The largest body accepted, in bytes.
 pub const MAX_BODY: usize = 64 * 1024;
-
-/// The bound on the demo client's waits, so that a broken server fails the
-/// demo instead of hanging it.
-const PATIENCE: Duration = Duration::from_secs(10);
 
 /// Why a request failed, where, and on behalf of whom.
 #[derive(Debug)]

@@ -5,14 +5,15 @@
 //! The server runs on a loop in a thread of its own, and the clients are
 //! plain blocking sockets on the test's thread, as if on other machines.
 
-use std::io::{self, BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::{self};
+use std::net::SocketAddr;
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use ch19_blocking_world::commands::{HELP, accept_loop, answer};
 use ch19_blocking_world::hashing::{fnv1a, make_buffer};
+use course::line_client::LineClient;
 use ghetto_loop::event_loop::EventLoop;
 use ghetto_loop::net::TcpListener;
 
@@ -40,36 +41,6 @@ fn server() -> io::Result<SocketAddr> {
         }
     });
     rx.recv().map_err(io::Error::other)?
-}
-
-/// A connected line client.
-struct Client {
-    writer: TcpStream,
-    reader: BufReader<TcpStream>,
-}
-
-impl Client {
-    fn connect(addr: SocketAddr) -> io::Result<Client> {
-        let writer = TcpStream::connect(addr)?;
-        writer.set_read_timeout(Some(Duration::from_secs(10)))?;
-        let reader = BufReader::new(writer.try_clone()?);
-        Ok(Client { writer, reader })
-    }
-
-    fn send(&mut self, line: &str) -> io::Result<()> {
-        self.writer.write_all(format!("{line}\n").as_bytes())
-    }
-
-    fn reply(&mut self) -> io::Result<String> {
-        let mut line = String::new();
-        self.reader.read_line(&mut line)?;
-        Ok(line.trim_end().to_owned())
-    }
-
-    fn ask(&mut self, line: &str) -> io::Result<String> {
-        self.send(line)?;
-        self.reply()
-    }
 }
 
 #[test]
@@ -108,7 +79,7 @@ fn bad_input_says_what_is_allowed() -> io::Result<()> {
 #[test]
 fn while_one_client_sleeps_in_the_pool_another_is_answered() -> io::Result<()> {
     let addr = server()?;
-    let (mut a, mut b) = (Client::connect(addr)?, Client::connect(addr)?);
+    let (mut a, mut b) = (LineClient::connect(addr)?, LineClient::connect(addr)?);
     // Both connections are served before the slow request goes in.
     a.ask("help")?;
     b.ask("help")?;
@@ -117,7 +88,7 @@ fn while_one_client_sleeps_in_the_pool_another_is_answered() -> io::Result<()> {
     let b_sent = Instant::now();
     let b_reply = b.ask("hash 1")?;
     let b_took = b_sent.elapsed();
-    let a_reply = a.reply()?;
+    let a_reply = a.next_line()?;
     assert!(b_reply.starts_with("fnv1a "), "{b_reply}");
     assert!(a_reply.starts_with("slept "), "{a_reply}");
     assert!(a_sent.elapsed() >= SLOW, "a thread::sleep is never short");
@@ -131,7 +102,7 @@ fn while_one_client_sleeps_in_the_pool_another_is_answered() -> io::Result<()> {
 #[test]
 fn while_one_client_blocks_the_loop_the_other_waits() -> io::Result<()> {
     let addr = server()?;
-    let mut a = Client::connect(addr)?;
+    let mut a = LineClient::connect(addr)?;
     a.ask("help")?;
     // a's line is in the server's socket before b even connects. The loop
     // sees a's line no later than b's connection, runs a's task in that
@@ -139,10 +110,10 @@ fn while_one_client_blocks_the_loop_the_other_waits() -> io::Result<()> {
     // after a's block.
     a.send(&format!("block {}", SLOW.as_millis()))?;
     let b_sent = Instant::now();
-    let mut b = Client::connect(addr)?;
+    let mut b = LineClient::connect(addr)?;
     let b_reply = b.ask("help")?;
     let b_took = b_sent.elapsed();
-    let a_reply = a.reply()?;
+    let a_reply = a.next_line()?;
     assert_eq!(b_reply, HELP);
     assert!(a_reply.starts_with("blocked the loop"), "{a_reply}");
     assert!(

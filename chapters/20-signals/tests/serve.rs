@@ -16,9 +16,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use ch20_signals::server::GOODBYE;
-
-/// Bounds every wait: how long a failing test takes, not a speed claim.
-const PATIENCE: Duration = Duration::from_secs(20);
+use course::testing::PATIENCE;
 
 /// The child process running `serve`, and what it has said on stderr.
 struct Server {

@@ -15,10 +15,6 @@ use ghetto_loop::sys::{Event, Selector, SelectorKind, Socket, Token};
 use nix::sys::pthread::{pthread_kill, pthread_self};
 use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
 
-/// How long a test waits for something that should happen at once. It bounds
-/// a failing test; it is not a claim about speed.
-pub const PATIENCE: Duration = Duration::from_secs(5);
-
 /// A connected TCP pair over loopback: `(client, server_side)`, both blocking.
 pub fn tcp_pair() -> io::Result<(Socket, Socket)> {
     let listener = Socket::listen("127.0.0.1:0".parse().unwrap(), 8)?;
@@ -187,6 +183,8 @@ pub fn under_signals<T>(f: impl FnOnce() -> T) -> (T, usize) {
 /// tests through the course kit. (Each test binary uses its own subset.)
 #[allow(unused_imports)]
 pub use course::testing::{CountingAllocator, DropGuard, Drops, allocations};
+
+pub use course::testing::PATIENCE;
 
 /// Collects every report of `lp`, for a test to read.
 pub fn record_reports(

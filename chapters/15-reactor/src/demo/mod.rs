@@ -12,8 +12,6 @@ mod client;
 mod misbehaving;
 mod side_by_side;
 
-use std::time::Duration;
-
 use anyhow::bail;
 use course::Timeline;
 use ghetto_loop::event_loop::{EventLoop, Report};
@@ -22,9 +20,7 @@ use ghetto_loop::sys::SelectorKind;
 use crate::passes::{self, Record};
 use crate::stack_kept;
 
-/// The bound on every wait in the demo, so that a broken server makes the
-/// demo fail instead of hang.
-pub const PATIENCE: Duration = Duration::from_secs(10);
+pub use course::testing::PATIENCE;
 
 /// The crate whose `async fn`s part 3 looks for in a backtrace.
 const CRATE: &str = env!("CARGO_CRATE_NAME");

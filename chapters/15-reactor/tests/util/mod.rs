@@ -8,7 +8,6 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Mutex, MutexGuard};
 use std::thread;
-use std::time::Duration;
 
 use ch15_reactor::echo;
 use ghetto_loop::event_loop::{EventLoop, LoopHandle, Remote};
@@ -18,9 +17,7 @@ use ghetto_loop::sys::SelectorKind;
 #[allow(unused_imports)] // the echo tests count fds; the others do not
 pub use course::testing::open_fds;
 
-/// How long a test waits for something that should happen at once. It
-/// bounds a failing test; it is not a claim about speed.
-pub const PATIENCE: Duration = Duration::from_secs(10);
+pub use course::testing::PATIENCE;
 
 /// How a client's task ended, as the server told it.
 pub type Ended = (SocketAddr, Result<(), io::ErrorKind>);

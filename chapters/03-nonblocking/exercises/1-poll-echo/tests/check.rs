@@ -8,11 +8,9 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use course::testing::PATIENCE;
 use ex03_1_poll_echo::{CHUNK, Echo, Progress};
 use ghetto_loop::sys::Socket;
-
-/// Bounds every wait that should succeed.
-const PATIENCE: Duration = Duration::from_secs(20);
 
 /// A connected client and the server's `Echo` for it.
 fn pair() -> io::Result<(TcpStream, Echo)> {

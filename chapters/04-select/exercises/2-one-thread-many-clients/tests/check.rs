@@ -8,10 +8,9 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
+use course::testing::PATIENCE;
 use ex04_2_one_thread_many_clients::answer_first_lines;
 use ghetto_loop::sys::{Interest, Select, Selector, Socket, Token};
-
-const PATIENCE: Duration = Duration::from_secs(10);
 
 /// What `answer_first_lines` returned, with the selector and listener it
 /// was given, so a test can check what is still registered.

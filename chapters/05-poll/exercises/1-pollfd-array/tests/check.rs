@@ -6,9 +6,8 @@ use std::os::fd::AsFd;
 use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
 
+use course::testing::PATIENCE;
 use ex05_1_pollfd_array::MiniPoll;
-
-const PATIENCE: Duration = Duration::from_secs(5);
 
 fn pairs(n: usize) -> io::Result<Vec<(UnixStream, UnixStream)>> {
     (0..n).map(|_| UnixStream::pair()).collect()

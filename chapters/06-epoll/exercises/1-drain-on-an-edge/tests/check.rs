@@ -8,10 +8,9 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use course::testing::PATIENCE;
 use ex06_1_drain_on_an_edge::{Drained, drain};
 use ghetto_loop::sys::{Epoll, Interest, Selector, Socket, Token};
-
-const PATIENCE: Duration = Duration::from_secs(10);
 
 /// An edge-triggered loop for one connection: on each event, `drain`, then
 /// write everything back. Returns what it received, once the peer is done.

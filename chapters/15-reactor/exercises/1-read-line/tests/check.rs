@@ -11,14 +11,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::thread;
-use std::time::Duration;
 
+use course::testing::PATIENCE;
 use ex15_1_read_line::LineReader;
 use ghetto_loop::event_loop::EventLoop;
 use ghetto_loop::net::{TcpListener, TcpStream};
-
-/// How long the client waits for the test. It bounds a failing test.
-const PATIENCE: Duration = Duration::from_secs(10);
 
 /// Connects a client thread, running `client`, to a server running
 /// `server` on a loop on this thread; returns what `server` returned.

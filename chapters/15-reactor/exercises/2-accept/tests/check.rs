@@ -7,15 +7,10 @@ use std::net::{SocketAddr, TcpStream};
 use std::pin::pin;
 use std::task::{Context, Waker};
 use std::thread;
-use std::time::Duration;
 
+use course::testing::PATIENCE;
 use ex15_2_accept::Listener;
 use ghetto_loop::event_loop::EventLoop;
-
-/// How long a guard waits before it connects to a listener, so that an
-/// `accept` that spins or blocks instead of waiting ends (and fails) the
-/// test instead of hanging it. A correct `accept` never meets the guard.
-const PATIENCE: Duration = Duration::from_secs(10);
 
 fn localhost() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 0))

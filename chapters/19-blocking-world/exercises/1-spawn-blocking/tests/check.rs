@@ -11,15 +11,11 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::mpsc;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
+use course::testing::PATIENCE;
 use ex19_1_spawn_blocking::{Panicked, my_spawn_blocking};
 use ghetto_loop::event_loop::EventLoop;
 use ghetto_loop::task;
-
-/// How long a closure waits for a go-ahead that should come at once. It
-/// bounds a failing test; it is not a claim about speed.
-const PATIENCE: Duration = Duration::from_secs(5);
 
 /// Counts the polls of the future it wraps.
 struct CountPolls<F> {

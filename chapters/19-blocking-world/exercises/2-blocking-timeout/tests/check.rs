@@ -10,14 +10,11 @@ use std::rc::Rc;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use course::testing::PATIENCE;
 use ex19_2_blocking_timeout::{BlockingError, timeout_blocking};
 use ghetto_loop::event_loop::EventLoop;
 use ghetto_loop::task;
 use ghetto_loop::time::sleep;
-
-/// A limit that nothing here should ever reach, and how long a test waits
-/// for something that should happen at once.
-const PATIENCE: Duration = Duration::from_secs(5);
 
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
