@@ -84,9 +84,9 @@ impl LoopHandle {
         drop(selector);
         // A handler or observer that captured a LoopHandle would keep the
         // loop alive through a cycle; later reports go to stderr.
-        drop(inner.pass_observer.take());
-        inner.observed.set(false);
-        drop(inner.report_handler.take());
+        drop(inner.instruments.pass_observer.take());
+        inner.instruments.observed.set(false);
+        drop(inner.instruments.report_handler.take());
         self.finish_trace();
     }
 }

@@ -14,7 +14,7 @@
 
 use std::time::Duration;
 
-use super::loop_handle::{Inner, LoopHandle};
+use super::loop_handle::LoopHandle;
 
 /// The environment variable that turns debug mode on for every new loop.
 pub const DEBUG_ENV: &str = "GHETTO_DEBUG";
@@ -36,29 +36,22 @@ impl LoopHandle {
     /// runs longer than [`slow_callback_duration`](LoopHandle::slow_callback_duration)
     /// is reported with where it was scheduled.
     pub fn set_debug(&self, on: bool) {
-        self.inner.debug.set(on);
+        self.inner.instruments.debug.set(on);
     }
 
     /// Whether debug mode is on.
     pub fn debug(&self) -> bool {
-        self.inner.debug.get()
+        self.inner.instruments.debug.get()
     }
 
     /// In debug mode, report callbacks that run at least this long
     /// (default 100 ms).
     pub fn set_slow_callback_duration(&self, threshold: Duration) {
-        self.inner.slow_callback.set(threshold);
+        self.inner.instruments.slow_callback.set(threshold);
     }
 
     /// The slow-callback threshold.
     pub fn slow_callback_duration(&self) -> Duration {
-        self.inner.slow_callback.get()
-    }
-}
-
-impl Inner {
-    /// The slow-callback threshold if debug mode is on.
-    pub(super) fn slow_threshold(&self) -> Option<Duration> {
-        self.debug.get().then(|| self.slow_callback.get())
+        self.inner.instruments.slow_callback.get()
     }
 }

@@ -17,12 +17,11 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::debug::{DEFAULT_SLOW_CALLBACK, debug_from_env};
 use super::handle::{Handle, What};
+use super::instruments::Instruments;
 use super::io::{Direction, IoTable};
 use super::ready::Runnable;
 use super::remote::{self, Remote};
-use super::report::{Pass, Report, Stats};
 use super::tasks::{Door, TaskTable};
 use super::timers::{TimerHandle, Timers};
 use crate::sys::{Event, Selector};
@@ -63,35 +62,14 @@ pub(crate) struct Inner {
     pub(super) running: Cell<bool>,
     /// The owning `EventLoop` was dropped: nothing will ever run again.
     pub(super) closed: Cell<bool>,
-    /// Debug mode: time every callback.
-    pub(super) debug: Cell<bool>,
-    /// Debug mode reports callbacks that run at least this long.
-    pub(super) slow_callback: Cell<Duration>,
-    /// Counters (the sizes in [`Stats`] are read from `state`).
-    pub(super) counters: Cell<Stats>,
-    /// Where reports go; `None` means stderr. Taken out while it runs, so
-    /// it may call back into the loop.
-    pub(super) report_handler: Cell<Option<ReportHandler>>,
-    /// Called with a record of each pass; taken out while it runs.
-    pub(super) pass_observer: Cell<Option<PassObserver>>,
-    /// Whether `pass_observer` is set (so a pass only measures its wait when
-    /// someone will read the figure).
-    pub(super) observed: Cell<bool>,
-    /// The trace being written (chapter 19, `trace.rs`), and whether there
-    /// is one (read on every pass and entry, so tracing costs nothing off).
-    pub(super) tracer: RefCell<Option<super::trace::Tracer>>,
-    pub(super) tracing: Cell<bool>,
+    /// What the loop tells about itself: reports, pass records, debug
+    /// mode, counters and the trace (see [`Instruments`]).
+    pub(super) instruments: Instruments,
     /// What to run when the loop closes, by key (see [`LoopHandle::on_close`]).
     pub(super) close_hooks: RefCell<BTreeMap<u64, Box<dyn FnOnce()>>>,
     /// The next close-hook key.
     pub(super) next_close_hook: Cell<u64>,
 }
-
-/// Where reports go (see [`LoopHandle::set_report_handler`]).
-type ReportHandler = Box<dyn FnMut(&Report)>;
-
-/// Who watches each pass (see [`LoopHandle::on_pass`]).
-type PassObserver = Box<dyn FnMut(&Pass)>;
 
 /// The part of the loop behind a `RefCell`.
 ///
@@ -115,11 +93,6 @@ pub(crate) struct State {
     /// Wakers of tasks whose fd became ready in this pass, woken once the
     /// state is no longer borrowed; kept to reuse its allocation.
     pub(crate) woken: Vec<std::task::Waker>,
-}
-
-thread_local! {
-    /// The loop that is running on this thread, if any.
-    static RUNNING: RefCell<Option<LoopHandle>> = const { RefCell::new(None) };
 }
 
 impl LoopHandle {
@@ -234,36 +207,6 @@ impl LoopHandle {
         self.inner.remote.remote()
     }
 
-    /// The loop running on this thread. Code that was handed a `LoopHandle`
-    /// uses it; this is for code that cannot be handed one (a callback sent
-    /// from another thread, a free function such as chapter 16's `sleep`),
-    /// like asyncio's `get_running_loop()`.
-    ///
-    /// # Panics
-    ///
-    /// If no loop is running on this thread: calling it there is a bug in
-    /// the program, not something a peer or the OS can cause. Use
-    /// [`try_current`](LoopHandle::try_current) to ask.
-    pub fn current() -> LoopHandle {
-        LoopHandle::try_current().unwrap_or_else(|| {
-            panic!("LoopHandle::current(): no ghetto-loop event loop is running on this thread")
-        })
-    }
-
-    /// The loop running on this thread, if any.
-    pub fn try_current() -> Option<LoopHandle> {
-        RUNNING.with(|running| running.borrow().clone())
-    }
-
-    /// Calls `f` with the loop running on this thread, without cloning its
-    /// handle (the task waker's fast path asks this on every wake-up).
-    pub(crate) fn with_running<R>(f: impl FnOnce(Option<&LoopHandle>) -> R) -> R {
-        RUNNING.with(|running| match running.try_borrow() {
-            Ok(running) => f(running.as_ref()),
-            Err(_) => f(None),
-        })
-    }
-
     /// The selector backend's name: `"select"`, `"poll"` or `"epoll"`.
     pub fn selector_name(&self) -> &'static str {
         self.inner.selector_name
@@ -275,7 +218,6 @@ impl LoopHandle {
     pub(crate) fn new(selector: Box<dyn Selector>) -> LoopHandle {
         let remote = remote::Shared::new(selector.doorbell());
         let door = Door::new(selector.doorbell());
-        let tracer = super::trace::Tracer::from_env();
         LoopHandle {
             inner: Rc::new(Inner {
                 selector_name: selector.name(),
@@ -294,14 +236,7 @@ impl LoopHandle {
                 stopping: Cell::new(false),
                 running: Cell::new(false),
                 closed: Cell::new(false),
-                debug: Cell::new(debug_from_env()),
-                slow_callback: Cell::new(DEFAULT_SLOW_CALLBACK),
-                counters: Cell::new(Stats::default()),
-                report_handler: Cell::new(None),
-                pass_observer: Cell::new(None),
-                observed: Cell::new(false),
-                tracing: Cell::new(tracer.is_some()),
-                tracer: RefCell::new(tracer),
+                instruments: Instruments::from_env(),
                 close_hooks: RefCell::new(BTreeMap::new()),
                 next_close_hook: Cell::new(0),
             }),
@@ -394,55 +329,10 @@ impl LoopHandle {
         result.map(|()| had_one)
     }
 
-    /// Marks the loop as running on this thread until the guard is dropped.
-    pub(crate) fn enter(&self) -> io::Result<Running> {
-        if self.is_closed() {
-            return Err(closed_error());
-        }
-        if self.is_running() {
-            return Err(io::Error::other(
-                "the event loop is already running; a callback cannot run the loop it runs on",
-            ));
-        }
-        let previous = RUNNING.with(|running| running.borrow().clone());
-        if previous.is_some() {
-            return Err(io::Error::other(
-                "another event loop is already running on this thread; running a second one \
-                 inside it would block the first until the second returns",
-            ));
-        }
-        self.inner.running.set(true);
-        RUNNING.with(|running| *running.borrow_mut() = Some(self.clone()));
-        // Timers fire as close to their deadline as the kernel allows (see
-        // `sys::set_timer_slack`). Best effort: a kernel that refuses only
-        // makes timers a little later.
-        let _ = crate::sys::set_timer_slack(std::time::Duration::from_nanos(1));
-        Ok(Running { lp: self.clone() })
-    }
-
     /// Forgets a `stop()` (`block_on` runs until its future is done, and a
     /// stop left pending would make every later wait a busy zero).
     pub(crate) fn clear_stop(&self) {
         self.inner.stopping.set(false);
-    }
-
-    /// Bumps the counters with `f`.
-    pub(crate) fn count(&self, f: impl FnOnce(&mut Stats)) {
-        let mut stats = self.inner.counters.get();
-        f(&mut stats);
-        self.inner.counters.set(stats);
-    }
-}
-
-/// While alive, the loop counts as running on this thread.
-pub(crate) struct Running {
-    lp: LoopHandle,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.lp.inner.running.set(false);
-        RUNNING.with(|running| running.borrow_mut().take());
     }
 }
 

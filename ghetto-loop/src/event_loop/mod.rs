@@ -89,8 +89,10 @@
 
 mod clock;
 mod close;
+mod current;
 mod debug;
 mod handle;
+mod instruments;
 mod io;
 mod loop_handle;
 mod pass;

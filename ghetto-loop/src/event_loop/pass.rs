@@ -34,8 +34,8 @@ impl LoopHandle {
     /// a clear error is kinder.
     pub(crate) fn run_pass(&self) -> io::Result<()> {
         let inner = &*self.inner;
-        let observed = inner.observed.get();
-        let tracing = inner.tracing.get();
+        let observed = inner.instruments.observed.get();
+        let tracing = inner.instruments.tracing.get();
         let pass_started = tracing.then(Instant::now);
 
         // 1. The timeout.
@@ -146,17 +146,17 @@ impl LoopHandle {
             }
         }
 
-        self.count(|s| {
+        self.inner.instruments.count(|s| {
             s.passes += 1;
             s.ran += ran as u64;
         });
         if let Some(started) = pass_started {
-            let name = format!("pass {}", inner.counters.get().passes);
+            let name = format!("pass {}", inner.instruments.counters.get().passes);
             self.trace(&name, "pass", started, started.elapsed());
         }
         if observed {
             let pass = Pass {
-                number: inner.counters.get().passes,
+                number: inner.instruments.counters.get().passes,
                 timeout,
                 reason,
                 waited,
@@ -166,7 +166,7 @@ impl LoopHandle {
                 ran,
                 left_for_next: inner.state.borrow().ready.len(),
             };
-            inner.observe(&pass);
+            inner.instruments.observe(&pass);
         }
         Ok(())
     }
@@ -184,7 +184,7 @@ impl LoopHandle {
         // program's own, as in any `catch_unwind` at a thread-pool boundary.
         let outcome = panic::catch_unwind(AssertUnwindSafe(|| Rc::clone(&entry).run()));
         if let Err(payload) = outcome {
-            self.count(|s| s.panics += 1);
+            self.inner.instruments.count(|s| s.panics += 1);
             self.report(Report::Panicked {
                 what: entry.describe(),
                 scheduled_at: entry.location(),
@@ -198,7 +198,8 @@ impl LoopHandle {
     /// The start of a run worth timing: `Some` in debug mode or while
     /// tracing, `None` (and no clock read) otherwise.
     pub(crate) fn start_timing(&self) -> Option<Instant> {
-        let timed = self.inner.slow_threshold().is_some() || self.inner.tracing.get();
+        let timed = self.inner.instruments.slow_threshold().is_some()
+            || self.inner.instruments.tracing.get();
         timed.then(Instant::now)
     }
 
@@ -215,13 +216,13 @@ impl LoopHandle {
             return;
         };
         let took = started.elapsed();
-        if self.inner.tracing.get() {
+        if self.inner.instruments.tracing.get() {
             self.trace(&describe(), "run", started, took);
         }
-        if let Some(threshold) = self.inner.slow_threshold()
+        if let Some(threshold) = self.inner.instruments.slow_threshold()
             && took >= threshold
         {
-            self.count(|s| s.slow += 1);
+            self.inner.instruments.count(|s| s.slow += 1);
             self.report(Report::Slow {
                 what: describe(),
                 scheduled_at: location,

@@ -16,7 +16,7 @@ use std::panic::Location;
 use std::panic::{self, AssertUnwindSafe};
 use std::time::Duration;
 
-use super::loop_handle::{Inner, LoopHandle};
+use super::loop_handle::LoopHandle;
 
 /// Something the loop, or a layer above it, wants you to know.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,14 +172,19 @@ impl LoopHandle {
     /// Sends every [`Report`] to `handler` instead of stderr.
     pub fn set_report_handler(&self, handler: impl FnMut(&Report) + 'static) {
         // The old handler is dropped after the new one is in place.
-        drop(self.inner.report_handler.replace(Some(Box::new(handler))));
+        drop(
+            self.inner
+                .instruments
+                .report_handler
+                .replace(Some(Box::new(handler))),
+        );
     }
 
     /// Reports something that went wrong, to the report handler (stderr by
     /// default): asyncio's `call_exception_handler`. Layers above the loop
     /// (transports, servers) report the errors they handle this way.
     pub fn report(&self, report: Report) {
-        let Some(mut handler) = self.inner.report_handler.take() else {
+        let Some(mut handler) = self.inner.instruments.report_handler.take() else {
             eprintln!("ghetto-loop: {report}");
             return;
         };
@@ -189,8 +194,8 @@ impl LoopHandle {
             eprintln!("ghetto-loop: the report handler panicked on: {report}");
         }
         // Put it back, unless the handler installed a new one meanwhile.
-        if let Some(newer) = self.inner.report_handler.replace(Some(handler)) {
-            drop(self.inner.report_handler.replace(Some(newer)));
+        if let Some(newer) = self.inner.instruments.report_handler.replace(Some(handler)) {
+            drop(self.inner.instruments.report_handler.replace(Some(newer)));
         }
     }
 
@@ -198,31 +203,24 @@ impl LoopHandle {
     /// timeout it chose and why, how long it waited, what it queued and ran.
     /// Chapter 11's demo prints these.
     pub fn on_pass(&self, observer: impl FnMut(&Pass) + 'static) {
-        drop(self.inner.pass_observer.replace(Some(Box::new(observer))));
-        self.inner.observed.set(true);
+        drop(
+            self.inner
+                .instruments
+                .pass_observer
+                .replace(Some(Box::new(observer))),
+        );
+        self.inner.instruments.observed.set(true);
     }
 
     /// Counters and sizes, right now.
     pub fn stats(&self) -> Stats {
-        let mut stats = self.inner.counters.get();
+        let mut stats = self.inner.instruments.counters.get();
         let state = self.inner.state.borrow();
         stats.ready = state.ready.len();
         stats.timers = state.timers.len();
         stats.cancelled_timers = state.timers.cancelled();
         (stats.readers, stats.writers) = state.io.counts();
         stats
-    }
-}
-
-impl Inner {
-    /// Calls the pass observer, if any, with `pass`.
-    pub(super) fn observe(&self, pass: &Pass) {
-        if let Some(mut observer) = self.pass_observer.take() {
-            observer(pass);
-            if let Some(newer) = self.pass_observer.replace(Some(observer)) {
-                drop(self.pass_observer.replace(Some(newer)));
-            }
-        }
     }
 }
 

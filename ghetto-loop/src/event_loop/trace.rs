@@ -110,8 +110,8 @@ impl LoopHandle {
     /// the loop is dropped.
     pub fn trace_to(&self, path: impl AsRef<Path>) -> io::Result<()> {
         let tracer = Tracer::create(path.as_ref())?;
-        let old = self.inner.tracer.replace(Some(tracer));
-        self.inner.tracing.set(true);
+        let old = self.inner.instruments.tracer.replace(Some(tracer));
+        self.inner.instruments.tracing.set(true);
         if let Some(old) = old {
             old.finish();
         }
@@ -120,20 +120,20 @@ impl LoopHandle {
 
     /// Whether a trace is being written.
     pub fn is_tracing(&self) -> bool {
-        self.inner.tracing.get()
+        self.inner.instruments.tracing.get()
     }
 
     /// Records an event if tracing (the loop's pass calls this).
     pub(crate) fn trace(&self, name: &str, cat: &str, start: Instant, dur: Duration) {
-        if let Some(tracer) = self.inner.tracer.borrow_mut().as_mut() {
+        if let Some(tracer) = self.inner.instruments.tracer.borrow_mut().as_mut() {
             tracer.complete(name, cat, start, dur);
         }
     }
 
     /// Closes the trace (the loop is closing).
     pub(crate) fn finish_trace(&self) {
-        self.inner.tracing.set(false);
-        if let Some(tracer) = self.inner.tracer.take() {
+        self.inner.instruments.tracing.set(false);
+        if let Some(tracer) = self.inner.instruments.tracer.take() {
             tracer.finish();
         }
     }
