@@ -86,11 +86,13 @@
 
 mod server;
 mod transport;
+mod write_buffer;
 
 use std::io;
 
 pub use server::{ACCEPT_RETRY_DELAY, Server, create_server};
-pub use transport::{DEFAULT_HIGH_WATER, Transport};
+pub use transport::Transport;
+pub use write_buffer::DEFAULT_HIGH_WATER;
 
 /// What a connection means to the application: the transport calls these.
 ///

@@ -17,21 +17,19 @@
 //!   `abort` throws the buffer away. Either way `connection_lost` comes in a
 //!   later callback, the socket is deregistered and closed, and the
 //!   transport lets go of the protocol.
+//!
+//! The write buffer and its water marks are in `write_buffer.rs`.
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
 use std::rc::Rc;
 
 use super::Protocol;
-use crate::event_loop::{LoopHandle, Report};
+use super::write_buffer::WriteBuffer;
+use crate::event_loop::{Direction, LoopHandle, Report};
 use crate::sys::Socket;
-
-/// The default high-water mark of the write buffer: over it, the protocol
-/// is asked to pause writing. The low-water mark defaults to a quarter.
-pub const DEFAULT_HIGH_WATER: usize = 64 * 1024;
 
 /// How much one read asks for.
 const READ_CHUNK: usize = 64 * 1024;
@@ -66,30 +64,50 @@ struct Conn {
     /// The socket; `None` once closed. An `Rc` so that a loop call can use
     /// it without keeping `conn` borrowed.
     socket: Option<Rc<Socket>>,
-    /// Bytes written by the protocol that the socket has not taken yet.
-    buffer: VecDeque<u8>,
-    /// Over this many buffered bytes, the protocol should pause writing.
-    high: usize,
-    /// At or under this many, it may resume.
-    low: usize,
-    /// Whether the protocol should be paused now (over `high`, and not yet
-    /// back to `low`). `told_paused` catches up with it after each call.
-    want_paused: bool,
-    /// A reader is registered with the loop.
-    reading: bool,
+    /// Where the connection is in its life.
+    phase: Phase,
+    /// Bytes written by the protocol that the socket has not taken yet,
+    /// and whether the protocol should be paused for them (`told_paused`
+    /// catches up with that after each call).
+    buffer: WriteBuffer,
     /// The protocol asked `pause_reading`.
     read_paused: bool,
     /// The peer sent EOF: there is nothing more to read, ever.
     at_eof: bool,
-    /// A writer is registered with the loop.
-    writing: bool,
-    /// `close` or `abort` was called, or the connection failed: no more
-    /// writes are accepted.
-    closing: bool,
-    /// `connection_lost` has been scheduled; nothing more happens.
-    lost: bool,
+    /// A reader is registered with the loop.
+    reader: bool,
+    /// A writer is registered with the loop: the buffer waits for room.
+    writer: bool,
     /// The loop's close hook for this connection (see `on_close`).
     close_hook: Option<u64>,
+}
+
+/// Where a connection is in its life. It only ever moves down this list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Reads and writes as the protocol asks.
+    Open,
+    /// `close` or `abort` was called, or the connection failed: no more
+    /// writes are accepted and reading is off. `connection_lost` is
+    /// scheduled once the buffer has drained (at once after an abort).
+    Closing,
+    /// `connection_lost` has been scheduled; nothing more happens.
+    Lost,
+}
+
+impl Conn {
+    /// Whether the loop's callback for `direction` is registered.
+    fn registered(&mut self, direction: Direction) -> &mut bool {
+        match direction {
+            Direction::Read => &mut self.reader,
+            Direction::Write => &mut self.writer,
+        }
+    }
+
+    /// Whether the protocol wants data now: open, not paused, not at EOF.
+    fn wants_data(&self) -> bool {
+        self.phase == Phase::Open && !self.read_paused && !self.at_eof
+    }
 }
 
 thread_local! {
@@ -116,16 +134,12 @@ impl Transport {
             protocol: RefCell::new(Some(protocol)),
             conn: RefCell::new(Conn {
                 socket: Some(Rc::new(socket)),
-                buffer: VecDeque::new(),
-                high: DEFAULT_HIGH_WATER,
-                low: DEFAULT_HIGH_WATER / 4,
-                want_paused: false,
-                reading: false,
+                phase: Phase::Open,
+                buffer: WriteBuffer::new(),
                 read_paused: false,
                 at_eof: false,
-                writing: false,
-                closing: false,
-                lost: false,
+                reader: false,
+                writer: false,
                 close_hook: None,
             }),
             told_paused: Cell::new(false),
@@ -139,7 +153,7 @@ impl Transport {
         lp.call_soon(move || {
             let handed = made.clone();
             made.inner.call_protocol(|p| p.connection_made(handed));
-            made.inner.start_reading();
+            made.inner.start(Direction::Read);
         });
         Ok(transport)
     }
@@ -167,41 +181,37 @@ impl Transport {
     /// Stops calling `data_received` until `resume_reading`. The kernel's
     /// buffer fills, and TCP flow control slows the peer down.
     pub fn pause_reading(&self) {
-        let was_reading = {
+        {
             let mut conn = self.inner.conn.borrow_mut();
-            if conn.closing || conn.read_paused {
+            if conn.phase != Phase::Open || conn.read_paused {
                 return;
             }
             conn.read_paused = true;
-            conn.reading
-        };
-        if was_reading {
-            self.inner.stop_reading();
         }
+        self.inner.stop(Direction::Read);
     }
 
     /// Calls `data_received` again.
     pub fn resume_reading(&self) {
         {
             let mut conn = self.inner.conn.borrow_mut();
-            if conn.closing || !conn.read_paused {
+            if conn.phase != Phase::Open || !conn.read_paused {
                 return;
             }
             conn.read_paused = false;
         }
-        self.inner.start_reading();
+        self.inner.start(Direction::Read);
     }
 
     /// Whether `data_received` can be called (not paused, not at EOF, not
     /// closing).
     pub fn is_reading(&self) -> bool {
-        let conn = self.inner.conn.borrow();
-        !conn.closing && !conn.read_paused && !conn.at_eof
+        self.inner.conn.borrow().wants_data()
     }
 
     /// Whether `close` or `abort` was called, or the connection failed.
     pub fn is_closing(&self) -> bool {
-        self.inner.conn.borrow().closing
+        self.inner.conn.borrow().phase != Phase::Open
     }
 
     /// Bytes written but not yet taken by the socket.
@@ -212,34 +222,14 @@ impl Transport {
     /// Sets the high- and low-water marks of the write buffer; `low`
     /// defaults to a quarter of `high`. `InvalidInput` if `low > high`.
     pub fn set_write_buffer_limits(&self, high: usize, low: Option<usize>) -> io::Result<()> {
-        let low = low.unwrap_or(high / 4);
-        if low > high {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!(
-                    "the low-water mark ({low}) must not be above the high-water mark ({high})"
-                ),
-            ));
-        }
-        {
-            let mut conn = self.inner.conn.borrow_mut();
-            conn.high = high;
-            conn.low = low;
-            let size = conn.buffer.len();
-            if size > high {
-                conn.want_paused = true;
-            } else if size <= low {
-                conn.want_paused = false;
-            }
-        }
+        self.inner.conn.borrow_mut().buffer.set_limits(high, low)?;
         self.inner.sync_flow_control();
         Ok(())
     }
 
     /// The high- and low-water marks.
     pub fn write_buffer_limits(&self) -> (usize, usize) {
-        let conn = self.inner.conn.borrow();
-        (conn.high, conn.low)
+        self.inner.conn.borrow().buffer.limits()
     }
 
     /// The peer's address.
@@ -278,7 +268,7 @@ impl Inner {
     /// `write` from inside its own method), it is told when that returns.
     fn sync_flow_control(&self) {
         loop {
-            let want = self.conn.borrow().want_paused;
+            let want = self.conn.borrow().buffer.wants_paused();
             if want == self.told_paused.get() {
                 return;
             }
@@ -304,37 +294,34 @@ impl Inner {
         let then = {
             let mut conn = self.conn.borrow_mut();
             let conn = &mut *conn;
-            let Some(socket) = conn.socket.as_ref().filter(|_| !conn.closing) else {
+            let open = conn.phase == Phase::Open;
+            let Some(socket) = conn.socket.as_ref().filter(|_| open) else {
                 // asyncio logs a warning after a few writes to a closed
                 // transport; we drop them quietly.
                 return;
             };
-            let then = if conn.buffer.is_empty() {
+            if conn.buffer.is_empty() {
                 match socket.write(data) {
                     Ok(n) if n == data.len() => Then::Nothing,
                     Ok(n) => {
-                        conn.buffer.extend(&data[n..]);
+                        conn.buffer.push(&data[n..]);
                         Then::StartWriter
                     }
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                        conn.buffer.extend(data);
+                        conn.buffer.push(data);
                         Then::StartWriter
                     }
                     Err(e) => Then::Fail(e),
                 }
             } else {
                 // Already waiting for room: keep the order, queue behind.
-                conn.buffer.extend(data);
+                conn.buffer.push(data);
                 Then::Nothing
-            };
-            if conn.buffer.len() > conn.high {
-                conn.want_paused = true;
             }
-            then
         };
         match then {
             Then::Nothing => {}
-            Then::StartWriter => self.start_writing(),
+            Then::StartWriter => self.start(Direction::Write),
             Then::Fail(e) => self.fatal(e),
         }
         self.sync_flow_control();
@@ -363,40 +350,18 @@ impl Inner {
     fn write_ready(self: &Rc<Inner>) {
         let outcome = {
             let mut conn = self.conn.borrow_mut();
-            let Conn {
-                socket,
-                buffer,
-                low,
-                want_paused,
-                ..
-            } = &mut *conn;
+            let Conn { socket, buffer, .. } = &mut *conn;
             let Some(socket) = socket.as_ref() else {
                 return;
             };
-            let outcome = loop {
-                let (front, _) = buffer.as_slices();
-                if front.is_empty() {
-                    break Ok(true);
-                }
-                match socket.write(front) {
-                    Ok(n) => {
-                        buffer.drain(..n);
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break Ok(false),
-                    Err(e) => break Err(e),
-                }
-            };
-            if *want_paused && buffer.len() <= *low {
-                *want_paused = false;
-            }
-            outcome
+            buffer.send_to(socket)
         };
         match outcome {
             Err(e) => self.fatal(e),
             Ok(false) => {}
             Ok(true) => {
-                self.stop_writing();
-                if self.conn.borrow().closing {
+                self.stop(Direction::Write);
+                if self.conn.borrow().phase == Phase::Closing {
                     self.schedule_connection_lost(None);
                 }
             }
@@ -407,7 +372,7 @@ impl Inner {
     /// The peer sent EOF.
     fn eof(self: &Rc<Inner>) {
         self.conn.borrow_mut().at_eof = true;
-        self.stop_reading();
+        self.stop(Direction::Read);
         let mut keep_open = false;
         self.call_protocol(|p| keep_open = p.eof_received());
         if !keep_open {
@@ -418,13 +383,13 @@ impl Inner {
     fn close(self: &Rc<Inner>) {
         let drained = {
             let mut conn = self.conn.borrow_mut();
-            if conn.closing {
+            if conn.phase != Phase::Open {
                 return;
             }
-            conn.closing = true;
+            conn.phase = Phase::Closing;
             conn.buffer.is_empty()
         };
-        self.stop_reading();
+        self.stop(Direction::Read);
         if drained {
             self.schedule_connection_lost(None);
         }
@@ -435,14 +400,14 @@ impl Inner {
     fn force_close(self: &Rc<Inner>, error: Option<io::Error>) {
         {
             let mut conn = self.conn.borrow_mut();
-            if conn.lost {
+            if conn.phase == Phase::Lost {
                 return;
             }
-            conn.closing = true;
-            conn.buffer = VecDeque::new();
+            conn.phase = Phase::Closing;
+            conn.buffer.clear();
         }
-        self.stop_reading();
-        self.stop_writing();
+        self.stop(Direction::Read);
+        self.stop(Direction::Write);
         self.schedule_connection_lost(error);
     }
 
@@ -469,10 +434,10 @@ impl Inner {
     fn schedule_connection_lost(self: &Rc<Inner>, error: Option<io::Error>) {
         {
             let mut conn = self.conn.borrow_mut();
-            if conn.lost {
+            if conn.phase == Phase::Lost {
                 return;
             }
-            conn.lost = true;
+            conn.phase = Phase::Lost;
         }
         let inner = self.clone();
         self.lp.call_soon(move || inner.connection_lost(error));
@@ -482,8 +447,8 @@ impl Inner {
     fn connection_lost(self: &Rc<Inner>, error: Option<io::Error>) {
         // The socket goes first, so that a protocol that panics below still
         // leaves no fd behind.
-        self.stop_reading();
-        self.stop_writing();
+        self.stop(Direction::Read);
+        self.stop(Direction::Write);
         let (socket, hook) = {
             let mut conn = self.conn.borrow_mut();
             (conn.socket.take(), conn.close_hook.take())
@@ -515,79 +480,52 @@ impl Inner {
         drop(socket);
     }
 
-    fn start_reading(self: &Rc<Inner>) {
+    /// Registers the loop's reader (if the protocol wants data) or writer.
+    fn start(self: &Rc<Inner>, direction: Direction) {
         let socket = {
             let mut conn = self.conn.borrow_mut();
-            if conn.reading || conn.read_paused || conn.at_eof || conn.closing {
+            if *conn.registered(direction) || (direction == Direction::Read && !conn.wants_data()) {
                 return;
             }
             let Some(socket) = conn.socket.clone() else {
                 return;
             };
-            conn.reading = true;
+            *conn.registered(direction) = true;
             socket
         };
         let inner = self.clone();
-        if let Err(e) = self.lp.add_reader(&*socket, move || inner.read_ready()) {
-            self.conn.borrow_mut().reading = false;
+        let added = match direction {
+            Direction::Read => self.lp.add_reader(&*socket, move || inner.read_ready()),
+            Direction::Write => self.lp.add_writer(&*socket, move || inner.write_ready()),
+        };
+        if let Err(e) = added {
+            *self.conn.borrow_mut().registered(direction) = false;
             self.fatal(e);
         }
     }
 
-    fn stop_reading(&self) {
+    /// Removes the loop's reader or writer, if registered.
+    fn stop(&self, direction: Direction) {
         let socket = {
             let mut conn = self.conn.borrow_mut();
-            if !conn.reading {
+            if !*conn.registered(direction) {
                 return;
             }
-            conn.reading = false;
+            *conn.registered(direction) = false;
             conn.socket.clone()
         };
-        if let Some(socket) = socket {
-            if let Err(e) = self.lp.remove_reader(&*socket) {
-                self.lp.report(Report::error(
-                    format!("transport to {}: removing the reader", self.peer),
-                    &e,
-                ));
-            }
-        }
-    }
-
-    fn start_writing(self: &Rc<Inner>) {
-        let socket = {
-            let mut conn = self.conn.borrow_mut();
-            if conn.writing {
-                return;
-            }
-            let Some(socket) = conn.socket.clone() else {
-                return;
-            };
-            conn.writing = true;
-            socket
+        let Some(socket) = socket else {
+            return;
         };
-        let inner = self.clone();
-        if let Err(e) = self.lp.add_writer(&*socket, move || inner.write_ready()) {
-            self.conn.borrow_mut().writing = false;
-            self.fatal(e);
-        }
-    }
-
-    fn stop_writing(&self) {
-        let socket = {
-            let mut conn = self.conn.borrow_mut();
-            if !conn.writing {
-                return;
-            }
-            conn.writing = false;
-            conn.socket.clone()
+        let (removed, what) = match direction {
+            Direction::Read => (self.lp.remove_reader(&*socket), "reader"),
+            Direction::Write => (self.lp.remove_writer(&*socket), "writer"),
         };
-        if let Some(socket) = socket {
-            if let Err(e) = self.lp.remove_writer(&*socket) {
-                self.lp.report(Report::error(
-                    format!("transport to {}: removing the writer", self.peer),
-                    &e,
-                ));
-            }
+        if let Err(e) = removed {
+            self.lp.report(Report::error(
+                format!("transport to {}: removing the {what}", self.peer),
+                &e,
+            ));
         }
     }
 }
@@ -598,9 +536,9 @@ impl fmt::Debug for Transport {
         s.field("peer", &self.inner.peer);
         if let Ok(conn) = self.inner.conn.try_borrow() {
             s.field("open", &conn.socket.is_some())
+                .field("phase", &conn.phase)
                 .field("buffered", &conn.buffer.len())
-                .field("reading", &conn.reading)
-                .field("closing", &conn.closing);
+                .field("reading", &conn.reader);
         }
         s.finish()
     }
