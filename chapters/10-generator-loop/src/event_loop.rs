@@ -94,7 +94,7 @@ pub struct Loop {
     next_id: usize,
     /// The selector fills this on each wait (kept to reuse its allocation).
     events: Vec<Event>,
-    /// Set by a [`Stopper`]: `run` returns at its next turn.
+    /// Set by a [`Stopper`]: `run` returns at its next pass.
     stop: Arc<AtomicBool>,
     /// Where to tell what happens; `None`: failures go to stderr.
     timeline: Option<Timeline>,
@@ -201,7 +201,7 @@ impl Loop {
         self.tasks.is_empty()
     }
 
-    /// Adds a task; it is first resumed at the loop's next turn.
+    /// Adds a task; it is first resumed at the loop's next pass.
     pub fn spawn(&mut self, name: impl Into<String>, task: Task) {
         let id = self.next_id;
         self.next_id += 1;

@@ -123,7 +123,7 @@ impl Generator for Recv {
         match self.state {
             // Waiting first, even if data may be there already, is what
             // keeps the loop fair: a client that sends without pause still
-            // gets one read per turn, like everybody else.
+            // gets one read per pass, like everybody else.
             RecvState::Start => {
                 self.state = RecvState::Waiting;
                 GeneratorState::Yielded(Call::Wait(self.socket.clone(), Interest::READABLE))

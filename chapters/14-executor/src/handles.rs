@@ -36,7 +36,7 @@ pub async fn spawn_and_join(timeline: &Timeline) -> anyhow::Result<u32> {
             b.is_finished()
         ),
     );
-    // One turn of the loop: `yield_now` queues this future behind the two
+    // One pass of the loop: `yield_now` queues this future behind the two
     // tasks, so both run before it goes on.
     task::yield_now().await;
     timeline.log(

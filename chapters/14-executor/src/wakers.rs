@@ -137,7 +137,7 @@ pub async fn woken_many_times(timeline: &Timeline, wakes: u32) -> anyhow::Result
     let polls = Rc::new(Cell::new(0));
     let parked = Parked::new(slot.clone(), release.clone());
     let handle = task::spawn(Counted::new(parked, polls.clone()));
-    // Turns of the loop until the task has been polled once and parked.
+    // Passes of the loop until the task has been polled once and parked.
     while polls.get() == 0 {
         task::yield_now().await;
     }
@@ -147,7 +147,7 @@ pub async fn woken_many_times(timeline: &Timeline, wakes: u32) -> anyhow::Result
         waker.wake_by_ref();
     }
     timeline.log("main", format!("called its waker {wakes} times in a row"));
-    // Turns enough for the task to be polled as often as it was queued.
+    // Passes enough for the task to be polled as often as it was queued.
     for _ in 0..3 {
         task::yield_now().await;
     }

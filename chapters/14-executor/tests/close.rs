@@ -28,7 +28,7 @@ fn dropping_the_loop_drops_every_future() -> anyhow::Result<()> {
         })
     };
     let mut handles: Vec<_> = (0..10).map(|_| spawn_parked()).collect();
-    // One turn: the ten run and park.
+    // One pass: the ten run and park.
     lp.block_on(task::yield_now())?;
     // One more, queued and never polled.
     handles.push(spawn_parked());

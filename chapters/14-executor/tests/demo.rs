@@ -7,7 +7,7 @@ use course::Timeline;
 fn the_demo_shows_each_claim_in_order() -> anyhow::Result<()> {
     let t = Timeline::quiet();
     demo::run(&t)?;
-    // spawn queues; a turn of the loop runs; the values come back.
+    // spawn queues; a pass of the loop runs; the values come back.
     assert!(t.position("main", "queued, not run") < t.position("task a", "returns 20"));
     assert!(t.position("task b", "returns 22") < t.position("main", "= 42"));
     // Detached, and finished anyway.

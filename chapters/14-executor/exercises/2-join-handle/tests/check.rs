@@ -34,24 +34,24 @@ fn poll_with<T>(handle: &mut Handle<T>, waker: &Waker) -> Poll<T> {
     Pin::new(handle).poll(&mut Context::from_waker(waker))
 }
 
-/// A task that gives the loop back `turns` times, then returns `value`.
-async fn after_turns<T>(turns: u32, value: T) -> T {
-    for _ in 0..turns {
+/// A task that gives the loop back `passes` times, then returns `value`.
+async fn after_passes<T>(passes: u32, value: T) -> T {
+    for _ in 0..passes {
         yield_now().await;
     }
     value
 }
 
-/// Lets the loop run its other tasks for `turns` turns.
-async fn let_others_run(turns: u32) {
-    after_turns(turns, ()).await;
+/// Lets the loop run its other tasks for `passes` passes.
+async fn let_others_run(passes: u32) {
+    after_passes(passes, ()).await;
 }
 
 #[test]
 fn awaiting_the_handle_gives_the_output() -> std::io::Result<()> {
     let got = ghetto_loop::run(async {
         let now = spawn_with_handle(async { 6 * 7 });
-        let later = spawn_with_handle(after_turns(3, String::from("late")));
+        let later = spawn_with_handle(after_passes(3, String::from("late")));
         (now.await, later.await)
     })?;
     assert_eq!(got, (42, String::from("late")));
@@ -61,7 +61,7 @@ fn awaiting_the_handle_gives_the_output() -> std::io::Result<()> {
 #[test]
 fn a_handle_polled_before_the_output_is_woken_once_when_it_comes() -> std::io::Result<()> {
     ghetto_loop::run(async {
-        let mut handle = spawn_with_handle(after_turns(3, "late"));
+        let mut handle = spawn_with_handle(after_passes(3, "late"));
         let (waker, counter) = counting_waker();
         assert!(poll_with(&mut handle, &waker).is_pending());
         let_others_run(10).await;
@@ -73,7 +73,7 @@ fn a_handle_polled_before_the_output_is_woken_once_when_it_comes() -> std::io::R
 #[test]
 fn the_waker_of_the_latest_poll_is_the_one_woken() -> std::io::Result<()> {
     ghetto_loop::run(async {
-        let mut handle = spawn_with_handle(after_turns(3, 7));
+        let mut handle = spawn_with_handle(after_passes(3, 7));
         let (first, first_count) = counting_waker();
         let (second, second_count) = counting_waker();
         assert!(poll_with(&mut handle, &first).is_pending());
