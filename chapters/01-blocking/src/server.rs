@@ -105,7 +105,7 @@ pub fn write_all(conn: &Socket, mut data: &[u8]) -> io::Result<()> {
 ///   The client stays queued; we wait a little and try again instead of
 ///   spinning. (Real servers do the same, or keep a spare fd to accept and
 ///   close the client with, so that it hears "no" instead of waiting.)
-fn accept(listener: &Socket, log: &dyn Fn(String)) -> io::Result<(Socket, SocketAddr)> {
+pub fn accept(listener: &Socket, log: &dyn Fn(String)) -> io::Result<(Socket, SocketAddr)> {
     loop {
         match listener.accept() {
             Ok(accepted) => return Ok(accepted),

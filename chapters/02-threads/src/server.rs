@@ -12,10 +12,14 @@ use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
 use std::thread;
-use std::time::Duration;
 
 use anyhow::Context;
-use ghetto_loop::sys::{Socket, is_out_of_resources};
+use ghetto_loop::sys::Socket;
+
+// Chapter 01's echo loop and accept, unchanged: what changes here is only
+// who runs the echo loop (a thread per client, so a client blocked in
+// `read` holds up its own thread and nobody else).
+pub use ch01_blocking::server::{accept, echo, write_all};
 
 /// How many finished handshakes the kernel queues while we are busy.
 pub const BACKLOG: i32 = 128;
@@ -60,7 +64,7 @@ pub fn serve_forever(listener: &Socket, log: Log) -> io::Result<()> {
 /// If no thread can be started (the process hit its thread or memory
 /// limit), the client is told so by being closed, and the server goes on.
 pub fn serve_next(listener: &Socket, log: &Log) -> io::Result<()> {
-    let (conn, peer) = accept(listener, log)?;
+    let (conn, peer) = accept(listener, &**log)?;
     log(format!("accepted {peer} as fd {}", conn.as_raw_fd()));
     let thread_log = Arc::clone(log);
     let spawned = thread::Builder::new()
@@ -76,51 +80,4 @@ pub fn serve_next(listener: &Socket, log: &Log) -> io::Result<()> {
         log(format!("cannot start a thread for {peer}: {e}; closed it"));
     }
     Ok(())
-}
-
-/// Echoes one client until it closes its side; returns how many bytes went
-/// back. (Chapter 01's, unchanged.)
-pub fn echo(conn: &Socket) -> io::Result<u64> {
-    let mut buf = [0u8; 4096];
-    let mut total = 0;
-    loop {
-        // Blocks this client's thread only: the others go on.
-        let n = conn.read(&mut buf)?;
-        if n == 0 {
-            return Ok(total);
-        }
-        write_all(conn, &buf[..n])?;
-        total += n as u64;
-    }
-}
-
-/// Writes all of `data`, going round while `write` takes only part of it.
-pub fn write_all(conn: &Socket, mut data: &[u8]) -> io::Result<()> {
-    while !data.is_empty() {
-        let n = conn.write(data)?;
-        if n == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::WriteZero,
-                "the kernel accepted 0 bytes of a non-empty write",
-            ));
-        }
-        data = &data[n..];
-    }
-    Ok(())
-}
-
-/// `accept`, retrying what passes: a client that gave up while queued, or
-/// a moment without fds or memory (see chapter 01).
-fn accept(listener: &Socket, log: &Log) -> io::Result<(Socket, SocketAddr)> {
-    loop {
-        match listener.accept() {
-            Ok(accepted) => return Ok(accepted),
-            Err(e) if e.kind() == io::ErrorKind::ConnectionAborted => continue,
-            Err(e) if is_out_of_resources(&e) => {
-                log(format!("accept failed: {e}; retrying in 100 ms"));
-                thread::sleep(Duration::from_millis(100));
-            }
-            Err(e) => return Err(e),
-        }
-    }
 }
