@@ -85,6 +85,26 @@ impl ServerProcess {
     }
 }
 
+/// The contract of every chapter binary's command line, checked on `bin`:
+/// `serve 127.0.0.1:0` announces a real port first and echoes a line sent
+/// to it.
+pub fn assert_serve_announces_and_echoes(bin: &str) -> io::Result<()> {
+    let server = ServerProcess::serve(bin, &[])?;
+    assert_ne!(server.addr().port(), 0, "the server announced port 0");
+    crate::line_client::LineClient::connect(server.addr())?.round_trip("over the wire")
+}
+
+/// The other half of the contract: `serve nowhere` exits with status 2 and
+/// prints what was wrong and the usage.
+pub fn assert_a_bad_address_exits_2_with_the_usage(bin: &str) -> io::Result<()> {
+    let out = Command::new(bin).args(["serve", "nowhere"]).output()?;
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("not an address"), "{stderr}");
+    assert!(stderr.contains("Usage:"), "{stderr}");
+    Ok(())
+}
+
 impl Drop for ServerProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -3,28 +3,20 @@
 
 use std::process::Command;
 
-use course::line_client::LineClient;
-use course::server_process::ServerProcess;
+use course::server_process::{
+    assert_a_bad_address_exits_2_with_the_usage, assert_serve_announces_and_echoes,
+};
 
 const BIN: &str = env!("CARGO_BIN_EXE_ch03-nonblocking");
 
 #[test]
-fn serve_announces_its_address_first_and_echoes() -> anyhow::Result<()> {
-    // The server is killed when `server` is dropped, passed or failed.
-    let server = ServerProcess::serve(BIN, &[])?;
-    assert_ne!(server.addr().port(), 0);
-    LineClient::connect(server.addr())?.round_trip("over the wire")?;
-    Ok(())
+fn serve_announces_its_address_first_and_echoes() -> std::io::Result<()> {
+    assert_serve_announces_and_echoes(BIN)
 }
 
 #[test]
-fn bad_arguments_exit_2_with_the_usage() -> anyhow::Result<()> {
-    let out = Command::new(BIN).args(["serve", "nowhere"]).output()?;
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("not an address"), "{stderr}");
-    assert!(stderr.contains("Usage:"), "{stderr}");
-    Ok(())
+fn bad_arguments_exit_2_with_the_usage() -> std::io::Result<()> {
+    assert_a_bad_address_exits_2_with_the_usage(BIN)
 }
 
 #[test]
