@@ -13,6 +13,18 @@ use std::net::{SocketAddr, TcpStream};
 
 use crate::testing::PATIENCE;
 
+/// A blocking connection to `addr` whose reads and writes wait at most
+/// [`PATIENCE`], with `TCP_NODELAY` (Nagle's algorithm can otherwise hold a
+/// small write back until the previous one is acknowledged): the stream
+/// under a [`LineClient`], for tests that speak bytes rather than lines.
+pub fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
+    let stream = TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(PATIENCE))?;
+    stream.set_write_timeout(Some(PATIENCE))?;
+    stream.set_nodelay(true)?;
+    Ok(stream)
+}
+
 /// A connected line client.
 ///
 /// ```
@@ -42,16 +54,10 @@ pub struct LineClient {
 }
 
 impl LineClient {
-    /// Connects to `addr`. Reads and writes wait at most [`PATIENCE`], and
-    /// each line goes out at once: without `TCP_NODELAY`, Nagle's algorithm
-    /// can hold a small write back until the previous one is acknowledged.
+    /// Connects to `addr`, as [`connect`] does.
     pub fn connect(addr: SocketAddr) -> io::Result<LineClient> {
-        let stream = TcpStream::connect(addr)?;
-        stream.set_read_timeout(Some(PATIENCE))?;
-        stream.set_write_timeout(Some(PATIENCE))?;
-        stream.set_nodelay(true)?;
         Ok(LineClient {
-            lines: BufReader::new(stream),
+            lines: BufReader::new(connect(addr)?),
         })
     }
 

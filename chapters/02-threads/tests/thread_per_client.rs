@@ -2,13 +2,14 @@
 //! connection. (A file of its own: it counts this process's threads, so no
 //! other test may run beside it.)
 
-use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::thread;
 
 use ch02_threads::footprint::Footprint;
 use ch02_threads::server;
+use course::line_client::LineClient;
 use course::testing::PATIENCE;
 use course::testing::wait_until;
 use ghetto_loop::sys::Socket;
@@ -22,20 +23,18 @@ fn each_client_has_a_thread_and_it_ends_when_the_client_leaves() -> io::Result<(
     // With no client: the threads there were, plus the accepting one.
     let baseline_plus = |clients: u64| before + 1 + clients;
     // The accepting thread is surely running once a first client is served.
-    let mut first = connect(addr)?;
-    first.write_all(b"x\n")?;
-    read_line(&first)?;
+    let mut first = LineClient::connect(addr)?;
+    first.round_trip("x")?;
     drop(first);
     assert!(
         wait_until(PATIENCE, || threads() == baseline_plus(0)),
         "the first client's thread ended"
     );
 
-    let clients: Vec<TcpStream> = (0..20)
-        .map(|i| -> io::Result<TcpStream> {
-            let mut c = connect(addr)?;
-            c.write_all(format!("{i}\n").as_bytes())?;
-            read_line(&c)?;
+    let clients: Vec<LineClient> = (0..20)
+        .map(|i| -> io::Result<LineClient> {
+            let mut c = LineClient::connect(addr)?;
+            c.round_trip(&i.to_string())?;
             Ok(c)
         })
         .collect::<io::Result<_>>()?;
@@ -48,9 +47,8 @@ fn each_client_has_a_thread_and_it_ends_when_the_client_leaves() -> io::Result<(
     // A client that leaves politely and one that vanishes: both threads end.
     let mut clients = clients.into_iter();
     let mut polite = clients.next().expect("20 clients");
-    polite.shutdown(std::net::Shutdown::Write)?;
-    let mut rest = Vec::new();
-    polite.read_to_end(&mut rest)?;
+    polite.stream().shutdown(std::net::Shutdown::Write)?;
+    assert_eq!(polite.read_line()?, None, "the server closed its side too");
     drop(clients);
     assert!(
         wait_until(PATIENCE, || threads() == baseline_plus(0)),
@@ -62,16 +60,4 @@ fn each_client_has_a_thread_and_it_ends_when_the_client_leaves() -> io::Result<(
 
 fn threads() -> u64 {
     Footprint::now().expect("/proc/self/status").threads
-}
-
-fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
-    let stream = TcpStream::connect(addr)?;
-    stream.set_read_timeout(Some(PATIENCE))?;
-    Ok(stream)
-}
-
-fn read_line(stream: &TcpStream) -> io::Result<String> {
-    let mut line = String::new();
-    BufReader::new(stream).read_line(&mut line)?;
-    Ok(line)
 }

@@ -2,13 +2,13 @@
 //! each other (chapter 01's server fails the first test), and each client
 //! costs a thread that lives exactly as long as its connection.
 
-use std::io::{self, BufRead, BufReader, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io::{self};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::thread;
 
 use ch02_threads::server;
-use course::testing::PATIENCE;
+use course::line_client::{LineClient, connect};
 use ghetto_loop::sys::Socket;
 
 fn start_server() -> io::Result<SocketAddr> {
@@ -18,18 +18,6 @@ fn start_server() -> io::Result<SocketAddr> {
     Ok(addr)
 }
 
-fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
-    let stream = TcpStream::connect(addr)?;
-    stream.set_read_timeout(Some(PATIENCE))?;
-    Ok(stream)
-}
-
-fn read_line(stream: &TcpStream) -> io::Result<String> {
-    let mut line = String::new();
-    BufReader::new(stream).read_line(&mut line)?;
-    Ok(line)
-}
-
 #[test]
 fn fifty_clients_connected_at_once_all_get_their_echo() -> io::Result<()> {
     let addr = start_server()?;
@@ -37,13 +25,13 @@ fn fifty_clients_connected_at_once_all_get_their_echo() -> io::Result<()> {
     // one-thread blocking server answers client 0 and then sits in its
     // `read`, so client 1's read would time out.
     let mut clients = (0..50)
-        .map(|_| connect(addr))
+        .map(|_| LineClient::connect(addr))
         .collect::<io::Result<Vec<_>>>()?;
     for (i, client) in clients.iter_mut().enumerate() {
-        client.write_all(format!("client {i}\n").as_bytes())?;
+        client.send(&format!("client {i}"))?;
     }
-    for (i, client) in clients.iter().enumerate() {
-        assert_eq!(read_line(client)?, format!("client {i}\n"));
+    for (i, client) in clients.iter_mut().enumerate() {
+        assert_eq!(client.next_line()?, format!("client {i}"));
     }
     Ok(())
 }
@@ -52,9 +40,8 @@ fn fifty_clients_connected_at_once_all_get_their_echo() -> io::Result<()> {
 fn an_idle_client_does_not_hold_up_the_next() -> io::Result<()> {
     let addr = start_server()?;
     let idle = connect(addr)?;
-    let mut busy = connect(addr)?;
-    busy.write_all(b"not waiting\n")?;
-    assert_eq!(read_line(&busy)?, "not waiting\n");
+    let mut busy = LineClient::connect(addr)?;
+    assert_eq!(busy.ask("not waiting")?, "not waiting");
     drop(idle);
     Ok(())
 }

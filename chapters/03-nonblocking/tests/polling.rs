@@ -3,13 +3,14 @@
 //! does not read its echoes gets partial writes, every byte in the end, and
 //! holds up nobody else.
 
-use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr};
 use std::sync::mpsc;
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use ch03_nonblocking::server::{CHUNK, Counter, Report, Server, Stopper};
+use course::line_client::{LineClient, connect};
 use course::testing::PATIENCE;
 use course::testing::wait_until;
 
@@ -49,29 +50,17 @@ impl Running {
     }
 }
 
-fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
-    let stream = TcpStream::connect(addr)?;
-    stream.set_read_timeout(Some(PATIENCE))?;
-    Ok(stream)
-}
-
-fn read_line(stream: &TcpStream) -> io::Result<String> {
-    let mut line = String::new();
-    BufReader::new(stream).read_line(&mut line)?;
-    Ok(line)
-}
-
 #[test]
 fn one_thread_serves_fifty_clients_that_all_talk_before_listening() -> io::Result<()> {
     let server = start(Duration::from_millis(1))?;
     let mut clients = (0..50)
-        .map(|_| connect(server.addr))
+        .map(|_| LineClient::connect(server.addr))
         .collect::<io::Result<Vec<_>>>()?;
     for (i, c) in clients.iter_mut().enumerate() {
-        c.write_all(format!("client {i}\n").as_bytes())?;
+        c.send(&format!("client {i}"))?;
     }
-    for (i, c) in clients.iter().enumerate() {
-        assert_eq!(read_line(c)?, format!("client {i}\n"));
+    for (i, c) in clients.iter_mut().enumerate() {
+        assert_eq!(c.next_line()?, format!("client {i}"));
     }
     drop(clients);
     assert!(
@@ -88,16 +77,14 @@ fn one_thread_serves_fifty_clients_that_all_talk_before_listening() -> io::Resul
 #[test]
 fn would_block_is_the_everyday_answer_not_an_error() -> io::Result<()> {
     let server = start(Duration::ZERO)?;
-    let quiet = connect(server.addr)?;
+    let mut quiet = LineClient::connect(server.addr)?;
     // A connected client that says nothing: every round asks it, every read
     // says WouldBlock, and it stays connected.
     assert!(wait_until(PATIENCE, || {
         server.counter.counts().reads_would_block >= 1000
     }));
     assert_eq!(server.counter.counts().connected, 1);
-    let mut quiet = quiet;
-    quiet.write_all(b"finally\n")?;
-    assert_eq!(read_line(&quiet)?, "finally\n");
+    assert_eq!(quiet.ask("finally")?, "finally");
     let (_, log) = server.stop();
     assert!(!log.iter().any(|l| l.contains("failed")), "{log:?}");
     Ok(())
@@ -124,9 +111,8 @@ fn a_client_that_does_not_read_gets_every_byte_and_holds_up_nobody() -> io::Resu
     );
 
     // While the hog's echo is stuck, another client is served at once.
-    let mut other = connect(server.addr)?;
-    other.write_all(b"me too\n")?;
-    assert_eq!(read_line(&other)?, "me too\n");
+    let mut other = LineClient::connect(server.addr)?;
+    assert_eq!(other.ask("me too")?, "me too");
 
     // Now the hog reads, and gets back every byte, in order.
     let mut back = Vec::with_capacity(data.len());
@@ -159,9 +145,8 @@ fn a_client_that_resets_is_dropped_and_logged_while_others_go_on() -> io::Result
     // Closing with unread data makes the kernel reset the connection.
     drop(rude);
     assert!(wait_until(PATIENCE, || server.counter.counts().connected == 0));
-    let mut next = connect(server.addr)?;
-    next.write_all(b"next\n")?;
-    assert_eq!(read_line(&next)?, "next\n");
+    let mut next = LineClient::connect(server.addr)?;
+    assert_eq!(next.ask("next")?, "next");
     let (_, log) = server.stop();
     assert!(
         log.iter()
