@@ -8,7 +8,7 @@
 //! This is that prop, written once. It is not part of the runtime, and a
 //! learner need not read it.
 
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 
 use crate::testing::PATIENCE;
@@ -23,6 +23,27 @@ pub fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
     stream.set_write_timeout(Some(PATIENCE))?;
     stream.set_nodelay(true)?;
     Ok(stream)
+}
+
+/// Writes `data` to an echo server on `stream` and reads the echo back:
+/// exactly as many bytes, which must be the same ones (`InvalidData`
+/// otherwise). For tests that speak bytes; a line protocol has
+/// [`LineClient::round_trip`].
+pub fn echo_bytes(stream: &mut TcpStream, data: &[u8]) -> io::Result<()> {
+    stream.write_all(data)?;
+    let mut back = vec![0; data.len()];
+    stream.read_exact(&mut back)?;
+    if back != data {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "sent {:?}, got {:?} back",
+                String::from_utf8_lossy(data),
+                String::from_utf8_lossy(&back)
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// A connected line client.

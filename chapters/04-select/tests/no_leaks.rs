@@ -12,7 +12,7 @@ use std::io::{self, Write};
 
 use course::testing::{PATIENCE, open_fds, wait_until};
 use ghetto_loop::sys::SelectorKind;
-use util::{Running, connect, round_trip};
+use util::{Running, connect, echo_bytes};
 
 #[test]
 fn resets_and_vanishing_clients_leave_nothing_open() -> io::Result<()> {
@@ -47,7 +47,7 @@ fn leaves_nothing_open(kind: SelectorKind) -> io::Result<()> {
 
         // And one who behaves, to prove the server is still fine.
         let mut polite = connect(server.addr)?;
-        round_trip(&mut polite, b"hello\n")?;
+        echo_bytes(&mut polite, b"hello\n")?;
     }
     let all_closed = wait_until(PATIENCE, || open_fds() == before + own);
     assert!(

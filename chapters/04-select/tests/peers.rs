@@ -18,7 +18,7 @@ use std::time::Duration;
 use ch04_select::server::MAX_PENDING;
 use course::testing::{PATIENCE, wait_until};
 use ghetto_loop::sys::SelectorKind;
-use util::{Running, connect, round_trip};
+use util::{Running, connect, echo_bytes};
 
 macro_rules! on_every_backend {
     ($($backend:ident: $kind:expr),* $(,)?) => {$(
@@ -99,9 +99,9 @@ fn a_client_that_never_reads_is_held_back_and_does_not_stall_the_others(
     // Bounded: the server held at most MAX_PENDING plus what the kernel
     // buffers, not all of it. And everyone else is served meanwhile.
     let mut polite = connect(server.addr)?;
-    round_trip(&mut polite, b"anyone home?\n")?;
+    echo_bytes(&mut polite, b"anyone home?\n")?;
     drop(greedy);
-    round_trip(&mut polite, b"still?\n")?;
+    echo_bytes(&mut polite, b"still?\n")?;
     Ok(())
 }
 

@@ -2,10 +2,11 @@
 //! once on one OS thread, and a client that vanishes disturbs nobody.
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::thread;
 use std::time::Duration;
 
+use course::line_client::{connect, echo_bytes};
 use ghetto_loop::sys::Socket;
 
 /// Starts the server on its own OS thread (its green threads live there);
@@ -17,39 +18,23 @@ fn start() -> SocketAddr {
     addr
 }
 
-/// A client whose reads give up after 10 s, so a bug fails the test.
-fn connect(addr: SocketAddr) -> TcpStream {
-    let stream = TcpStream::connect(addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    stream
-}
-
-fn echo(stream: &mut TcpStream, text: &str) -> String {
-    stream.write_all(text.as_bytes()).unwrap();
-    let mut buf = vec![0; text.len()];
-    stream.read_exact(&mut buf).unwrap();
-    String::from_utf8(buf).unwrap()
-}
-
 #[test]
 fn two_clients_are_served_at_once() {
     let addr = start();
-    let mut first = connect(addr);
-    assert_eq!(echo(&mut first, "hello"), "hello");
+    let mut first = connect(addr).unwrap();
+    echo_bytes(&mut first, b"hello").unwrap();
     // The first client is still connected, in the middle of its loop: a
     // blocking server would not even accept the second one.
-    let mut second = connect(addr);
-    assert_eq!(echo(&mut second, "hi"), "hi");
-    assert_eq!(echo(&mut first, "still here"), "still here");
-    assert_eq!(echo(&mut second, "me too"), "me too");
+    let mut second = connect(addr).unwrap();
+    echo_bytes(&mut second, b"hi").unwrap();
+    echo_bytes(&mut first, b"still here").unwrap();
+    echo_bytes(&mut second, b"me too").unwrap();
 }
 
 #[test]
 fn a_large_message_comes_back_whole() {
     let addr = start();
-    let mut client = connect(addr);
+    let mut client = connect(addr).unwrap();
     let message: Vec<u8> = (0..4 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
     // Write from another thread while this one reads: with 4 MiB in flight
     // both directions fill up, and the server's writes must wait their turn
@@ -66,19 +51,19 @@ fn a_large_message_comes_back_whole() {
 #[test]
 fn a_client_that_vanishes_mid_message_disturbs_nobody() {
     let addr = start();
-    let mut steady = connect(addr);
-    assert_eq!(echo(&mut steady, "one"), "one");
+    let mut steady = connect(addr).unwrap();
+    echo_bytes(&mut steady, b"one").unwrap();
     {
         // Sends a lot, reads nothing, and hangs up: the server's write to it
         // fails (connection reset or broken pipe) and its green thread ends.
-        let mut rude = connect(addr);
+        let mut rude = connect(addr).unwrap();
         rude.set_write_timeout(Some(Duration::from_secs(10)))
             .unwrap();
         // Whether all of it fits in the socket buffers or not does not
         // matter: what matters is that it leaves with data unread.
         let _ = rude.write_all(&vec![b'x'; 256 * 1024]);
     }
-    assert_eq!(echo(&mut steady, "two"), "two");
-    let mut newcomer = connect(addr);
-    assert_eq!(echo(&mut newcomer, "three"), "three");
+    echo_bytes(&mut steady, b"two").unwrap();
+    let mut newcomer = connect(addr).unwrap();
+    echo_bytes(&mut newcomer, b"three").unwrap();
 }

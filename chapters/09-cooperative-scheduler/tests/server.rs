@@ -3,10 +3,10 @@
 //! interval or so.
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::thread;
-use std::time::Duration;
 
+use course::line_client::{connect, echo_bytes};
 use ghetto_loop::sys::Socket;
 
 fn start() -> SocketAddr {
@@ -16,38 +16,20 @@ fn start() -> SocketAddr {
     addr
 }
 
-fn connect(addr: SocketAddr) -> TcpStream {
-    let stream = TcpStream::connect(addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    stream
-        .set_write_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    stream
-}
-
-fn echo(stream: &mut TcpStream, text: &str) -> String {
-    stream.write_all(text.as_bytes()).unwrap();
-    let mut buf = vec![0; text.len()];
-    stream.read_exact(&mut buf).unwrap();
-    String::from_utf8(buf).unwrap()
-}
-
 #[test]
 fn two_clients_are_served_at_once() {
     let addr = start();
-    let mut first = connect(addr);
-    assert_eq!(echo(&mut first, "hello"), "hello");
-    let mut second = connect(addr);
-    assert_eq!(echo(&mut second, "hi"), "hi");
-    assert_eq!(echo(&mut first, "still here"), "still here");
+    let mut first = connect(addr).unwrap();
+    echo_bytes(&mut first, b"hello").unwrap();
+    let mut second = connect(addr).unwrap();
+    echo_bytes(&mut second, b"hi").unwrap();
+    echo_bytes(&mut first, b"still here").unwrap();
 }
 
 #[test]
 fn a_large_message_comes_back_whole() {
     let addr = start();
-    let mut client = connect(addr);
+    let mut client = connect(addr).unwrap();
     let message: Vec<u8> = (0..1024 * 1024u32).map(|i| (i % 251) as u8).collect();
     let mut writer = client.try_clone().unwrap();
     let sent = message.clone();
@@ -61,11 +43,11 @@ fn a_large_message_comes_back_whole() {
 #[test]
 fn a_client_that_vanishes_disturbs_nobody() {
     let addr = start();
-    let mut steady = connect(addr);
-    assert_eq!(echo(&mut steady, "one"), "one");
+    let mut steady = connect(addr).unwrap();
+    echo_bytes(&mut steady, b"one").unwrap();
     {
-        let mut rude = connect(addr);
+        let mut rude = connect(addr).unwrap();
         let _ = rude.write_all(&vec![b'x'; 256 * 1024]);
     }
-    assert_eq!(echo(&mut steady, "two"), "two");
+    echo_bytes(&mut steady, b"two").unwrap();
 }

@@ -4,43 +4,26 @@
 //! disturbs nobody; nothing leaks.
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::TcpStream;
 use std::time::Duration;
 
 use ch10_generator_loop::server::Background;
+use course::line_client::{connect, echo_bytes};
 use course::testing::{open_fds, wait_until};
 use ghetto_loop::sys::SelectorKind;
-
-fn connect(addr: SocketAddr) -> TcpStream {
-    let stream = TcpStream::connect(addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    stream
-        .set_write_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    stream
-}
-
-fn echo(stream: &mut TcpStream, text: &str) {
-    stream.write_all(text.as_bytes()).unwrap();
-    let mut buf = vec![0; text.len()];
-    stream.read_exact(&mut buf).unwrap();
-    assert_eq!(buf, text.as_bytes());
-}
 
 #[test]
 fn every_backend_serves_several_clients_at_once() {
     for kind in SelectorKind::ALL {
         let server = Background::start_with(kind, None).unwrap();
         assert_eq!(server.selector, kind.name());
-        let mut clients: Vec<TcpStream> = (0..20).map(|_| connect(server.addr)).collect();
+        let mut clients: Vec<TcpStream> = (0..20).map(|_| connect(server.addr).unwrap()).collect();
         // All connected at once; each is answered, in any order of asking.
         for (i, client) in clients.iter_mut().enumerate().rev() {
-            echo(client, &format!("hello from {i}"));
+            echo_bytes(client, format!("hello from {i}").as_bytes()).unwrap();
         }
         for (i, client) in clients.iter_mut().enumerate() {
-            echo(client, &format!("bye from {i}"));
+            echo_bytes(client, format!("bye from {i}").as_bytes()).unwrap();
         }
         drop(clients);
         let stats = server.stop().unwrap();
@@ -79,15 +62,15 @@ fn the_demo_shows_a_stuck_echo_holding_up_nobody() {
 #[test]
 fn a_client_that_hangs_up_mid_message_disturbs_nobody() {
     let server = Background::start(None).unwrap();
-    let mut steady = connect(server.addr);
-    echo(&mut steady, "before");
+    let mut steady = connect(server.addr).unwrap();
+    echo_bytes(&mut steady, b"before").unwrap();
     for _ in 0..10 {
-        let mut rude = connect(server.addr);
+        let mut rude = connect(server.addr).unwrap();
         let _ = rude.write_all(&[b'x'; 100_000]);
         // Dropped with its echo unread: a reset, or a broken pipe, for the
         // server's task for it.
     }
-    echo(&mut steady, "after");
+    echo_bytes(&mut steady, b"after").unwrap();
     drop(steady);
     let stats = server.stop().unwrap();
     assert_eq!(stats.spawned, 12);
@@ -101,9 +84,9 @@ fn nothing_leaks_when_clients_come_and_go() {
     // The listener, the selector and its doorbell.
     let with_server = open_fds();
     for round in 0..5 {
-        let mut clients: Vec<TcpStream> = (0..10).map(|_| connect(server.addr)).collect();
+        let mut clients: Vec<TcpStream> = (0..10).map(|_| connect(server.addr).unwrap()).collect();
         for client in &mut clients {
-            echo(client, &format!("round {round}"));
+            echo_bytes(client, format!("round {round}").as_bytes()).unwrap();
         }
     }
     // Every client is gone; each of their tasks ends when it reads the
@@ -135,15 +118,15 @@ fn nothing_leaks_when_clients_come_and_go() {
 #[test]
 fn a_slow_reader_does_not_slow_the_others() {
     let server = Background::start(None).unwrap();
-    let mut slow = connect(server.addr);
+    let mut slow = connect(server.addr).unwrap();
     // 16 MiB echoed to a client that reads none of it fills every buffer on
     // the way: the server's task for it parks on WRITABLE...
     let mut writer = slow.try_clone().unwrap();
     let flood = std::thread::spawn(move || writer.write_all(&vec![7u8; 16 * 1024 * 1024]));
     // ...and meanwhile others are served as usual.
-    let mut quick = connect(server.addr);
+    let mut quick = connect(server.addr).unwrap();
     for i in 0..50 {
-        echo(&mut quick, &format!("ping {i}"));
+        echo_bytes(&mut quick, format!("ping {i}").as_bytes()).unwrap();
     }
     // Now the slow one reads, and gets every byte.
     let mut got = 0;

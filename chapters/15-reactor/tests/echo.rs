@@ -8,7 +8,8 @@ use std::io::{self, Read, Write};
 use std::net::Shutdown;
 use std::thread;
 
-use util::{Server, alone, client, on_every_selector, open_fds, round_trip};
+use course::line_client::{connect, echo_bytes};
+use util::{Server, alone, on_every_selector, open_fds};
 
 on_every_selector! {
     /// All fifty connect before any is served: each waits on the one loop
@@ -17,7 +18,7 @@ on_every_selector! {
         let _alone = alone();
         let before = open_fds();
         let server = Server::start(kind);
-        let mut clients = (0..50).map(|_| client(server.addr)).collect::<io::Result<Vec<_>>>()?;
+        let mut clients = (0..50).map(|_| connect(server.addr)).collect::<io::Result<Vec<_>>>()?;
         for (i, c) in clients.iter_mut().enumerate() {
             c.write_all(format!("client {i}\n").as_bytes())?;
         }
@@ -40,7 +41,7 @@ on_every_selector! {
         let _alone = alone();
         let before = open_fds();
         let server = Server::start(kind);
-        let mut c = client(server.addr)?;
+        let mut c = connect(server.addr)?;
         let data: Vec<u8> = (0..8 << 20).map(|i: u32| (i % 251) as u8).collect();
         let mut writer = c.try_clone()?;
         let sent = data.clone();
@@ -66,11 +67,11 @@ on_every_selector! {
         let _alone = alone();
         let before = open_fds();
         let server = Server::start(kind);
-        let mut stays = client(server.addr)?;
-        round_trip(&mut stays, "hello\n")?;
+        let mut stays = connect(server.addr)?;
+        echo_bytes(&mut stays, b"hello\n")?;
         let with_one = open_fds();
 
-        let mut leaves = client(server.addr)?;
+        let mut leaves = connect(server.addr)?;
         leaves.write_all(b"bye\n")?;
         leaves.shutdown(Shutdown::Write)?;
         let mut got = Vec::new();
@@ -80,7 +81,7 @@ on_every_selector! {
         drop(leaves);
         assert_eq!(open_fds(), with_one, "the server closed its side");
 
-        round_trip(&mut stays, "still here\n")?;
+        echo_bytes(&mut stays, b"still here\n")?;
         drop(stays);
         server.stop()?;
         assert_eq!(open_fds(), before);
@@ -93,11 +94,11 @@ on_every_selector! {
         let _alone = alone();
         let before = open_fds();
         let server = Server::start(kind);
-        let mut steady = client(server.addr)?;
-        round_trip(&mut steady, "before\n")?;
+        let mut steady = connect(server.addr)?;
+        echo_bytes(&mut steady, b"before\n")?;
         let with_one = open_fds();
 
-        let mut resetter = client(server.addr)?;
+        let mut resetter = connect(server.addr)?;
         let peer = resetter.local_addr()?;
         resetter.write_all(b"abc")?;
         // The echo is here, unread: closing now makes the kernel send a
@@ -108,7 +109,7 @@ on_every_selector! {
         assert_eq!(server.wait_for_end(peer), Err(io::ErrorKind::ConnectionReset));
         assert_eq!(open_fds(), with_one, "the server closed the reset socket");
 
-        round_trip(&mut steady, "after\n")?;
+        echo_bytes(&mut steady, b"after\n")?;
         drop(steady);
         server.stop()?;
         assert_eq!(open_fds(), before);
@@ -122,11 +123,11 @@ on_every_selector! {
         let _alone = alone();
         let before = open_fds();
         let server = Server::start(kind);
-        let mut steady = client(server.addr)?;
-        round_trip(&mut steady, "before\n")?;
+        let mut steady = connect(server.addr)?;
+        echo_bytes(&mut steady, b"before\n")?;
         let with_one = open_fds();
 
-        let hog = client(server.addr)?;
+        let hog = connect(server.addr)?;
         let peer = hog.local_addr()?;
         hog.set_nonblocking(true)?;
         let chunk = [b'x'; 64 * 1024];
@@ -140,7 +141,7 @@ on_every_selector! {
             assert!(sent < 256 << 20, "the server read 256 MiB it could not echo");
         }
         for i in 0..3 {
-            round_trip(&mut steady, &format!("while the hog waits {i}\n"))?;
+            echo_bytes(&mut steady, format!("while the hog waits {i}\n").as_bytes())?;
         }
         assert!(server.ended.try_recv().is_err(), "no task ended meanwhile");
 
@@ -151,7 +152,7 @@ on_every_selector! {
             "{how:?}"
         );
         assert_eq!(open_fds(), with_one, "the server closed the hog's socket");
-        round_trip(&mut steady, "after\n")?;
+        echo_bytes(&mut steady, b"after\n")?;
         drop(steady);
         server.stop()?;
         assert_eq!(open_fds(), before);

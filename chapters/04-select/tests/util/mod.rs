@@ -3,12 +3,12 @@
 
 #![allow(dead_code)] // each test binary uses the part it needs
 
-use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io;
+use std::net::SocketAddr;
 use std::thread::{self, JoinHandle};
 
 use ch04_select::server::{EchoServer, Stopper};
-use course::testing::PATIENCE;
+pub use course::line_client::{connect, echo_bytes};
 use ghetto_loop::sys::{Selector, SelectorKind, Socket};
 
 /// The server these tests run: chapter 04's, on a backend picked at run time.
@@ -60,19 +60,4 @@ impl Drop for Running {
             let _ = thread.join();
         }
     }
-}
-
-pub fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
-    let stream = TcpStream::connect(addr)?;
-    stream.set_read_timeout(Some(PATIENCE))?;
-    stream.set_write_timeout(Some(PATIENCE))?;
-    Ok(stream)
-}
-
-pub fn round_trip(stream: &mut TcpStream, data: &[u8]) -> io::Result<()> {
-    stream.write_all(data)?;
-    let mut back = vec![0; data.len()];
-    stream.read_exact(&mut back)?;
-    assert_eq!(back, data);
-    Ok(())
 }

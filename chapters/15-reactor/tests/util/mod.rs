@@ -3,8 +3,8 @@
 //! one test on every selector.
 #![allow(dead_code)] // each test binary uses its own subset
 
-use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::io;
+use std::net::SocketAddr;
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Mutex, MutexGuard};
 use std::thread;
@@ -81,24 +81,6 @@ impl Server {
             .join()
             .expect("the server thread does not panic")
     }
-}
-
-/// A blocking client with bounded waits.
-pub fn client(addr: SocketAddr) -> io::Result<TcpStream> {
-    let c = TcpStream::connect(addr)?;
-    c.set_read_timeout(Some(PATIENCE))?;
-    c.set_write_timeout(Some(PATIENCE))?;
-    c.set_nodelay(true)?;
-    Ok(c)
-}
-
-/// Sends `text` on `c` and checks that it comes back.
-pub fn round_trip(c: &mut TcpStream, text: &str) -> io::Result<()> {
-    c.write_all(text.as_bytes())?;
-    let mut got = vec![0; text.len()];
-    c.read_exact(&mut got)?;
-    assert_eq!(String::from_utf8_lossy(&got), text);
-    Ok(())
 }
 
 /// Holds every fd-counting test of a binary apart from the others.
