@@ -10,8 +10,7 @@ use std::thread;
 use ch02_threads::footprint::Footprint;
 use ch02_threads::server;
 use course::line_client::LineClient;
-use course::testing::PATIENCE;
-use course::testing::wait_until;
+use course::testing::{PATIENCE, wait_until};
 use ghetto_loop::sys::Socket;
 
 #[test]

@@ -11,8 +11,7 @@ use std::time::Duration;
 
 use ch03_nonblocking::server::{CHUNK, Counter, Report, Server, Stopper};
 use course::line_client::{LineClient, connect};
-use course::testing::PATIENCE;
-use course::testing::wait_until;
+use course::testing::{PATIENCE, wait_until};
 
 struct Running {
     addr: SocketAddr,

@@ -10,8 +10,7 @@ use std::thread;
 
 use anyhow::{Context as _, bail};
 use course::Timeline;
-use course::testing::PATIENCE;
-use course::testing::wait_until;
+use course::testing::{PATIENCE, wait_until};
 
 use crate::server::Background;
 

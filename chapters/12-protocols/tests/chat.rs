@@ -11,8 +11,7 @@ use std::time::Duration;
 
 use ch12_protocols::chat::{self, ChatConfig, ChatStats};
 use course::line_client::LineClient;
-use course::testing::PATIENCE;
-use course::testing::open_fds;
+use course::testing::{PATIENCE, open_fds};
 use ghetto_loop::event_loop::{EventLoop, LoopHandle, Remote};
 
 /// A chat server on a loop in a thread of its own.

@@ -7,8 +7,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use ch13_futures::server;
-use course::testing::PATIENCE;
-use course::testing::open_fds;
+use course::testing::{PATIENCE, open_fds};
 use ghetto_loop::event_loop::EventLoop;
 
 /// Runs `lp` one pass at a time until `done`, calling `each` after every
