@@ -61,6 +61,10 @@ fn one_thread_serves_fifty_clients_that_all_talk_before_listening() -> io::Resul
     for (i, c) in clients.iter_mut().enumerate() {
         assert_eq!(c.next_line()?, format!("client {i}"));
     }
+    // The count is stored at the end of a round, after its echoes went out:
+    // see all 50 counted before they leave, or a count of 0 left over from
+    // before they came would pass for "all gone".
+    assert!(wait_until(PATIENCE, || server.counter.counts().connected == 50));
     drop(clients);
     assert!(
         wait_until(PATIENCE, || server.counter.counts().connected == 0),
