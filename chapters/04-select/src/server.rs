@@ -129,9 +129,9 @@ struct Client {
     echoed: u64,
 }
 
-/// A handle another thread uses to stop a server's [`run_until_stopped`]
-/// (`EchoServer::run_until_stopped`): it sets a flag and wakes the selector,
-/// so a server asleep in its selector notices at once.
+/// A handle another thread uses to stop a server's
+/// [`run_until_stopped`](EchoServer::run_until_stopped): it sets a flag and
+/// wakes the selector, so a server asleep in its selector notices at once.
 #[derive(Debug, Clone)]
 pub struct Stopper {
     flag: Arc<AtomicBool>,

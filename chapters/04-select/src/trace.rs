@@ -4,7 +4,7 @@
 //! The server is the same on every backend; only the picture of one wait
 //! changes. `select` is shown as the two `fd_set`s rebuilt before each call,
 //! `poll` (chapter 05) as its `pollfd` array. A [`TraceFormat`] is those two
-//! pictures; [`line`] puts one together with the pass number, the timeout and
+//! pictures; [`line()`] puts one together with the pass number, the timeout and
 //! how long the wait took.
 
 use std::os::fd::RawFd;
