@@ -16,6 +16,7 @@ use std::panic::Location;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+use course::testing::PATIENCE;
 use ghetto_loop::event_loop::{
     EventLoop, LoopHandle, Pass, Report, Runnable, TimerHandle, WaitReason,
 };
@@ -143,7 +144,7 @@ conformance! {
             seen.set(Some(s3.get()));
             lp3.stop();
         })?;
-        let (_guard, fired) = guard(&lp, Duration::from_secs(10));
+        let (_guard, fired) = guard(&lp, PATIENCE);
         lp.run_forever()?;
         assert!(!fired.get(), "the reader never ran");
         let spins = spins_when_read.get().expect("the reader ran");
@@ -289,7 +290,7 @@ conformance! {
         })?;
         assert_eq!(lp.stats().readers, 1);
         ours.write_all(b"x")?;
-        let (_guard, fired) = guard(&lp, Duration::from_secs(10));
+        let (_guard, fired) = guard(&lp, PATIENCE);
         lp.run_forever()?;
         assert!(!fired.get());
         assert_eq!(log.get(), ["second"]);
@@ -495,7 +496,7 @@ conformance! {
             }
             Ok(())
         });
-        let (_guard, fired) = guard(&lp, Duration::from_secs(10));
+        let (_guard, fired) = guard(&lp, PATIENCE);
         lp.run_forever()?;
         sender.join().expect("the sender does not panic")?;
         assert!(!fired.get(), "the loop was never woken");

@@ -12,6 +12,7 @@ use std::rc::Rc;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use course::testing::PATIENCE;
 use ghetto_loop::event_loop::{EventLoop, LoopHandle, Report};
 use ghetto_loop::protocol::{Protocol, Server, Transport, create_server};
 use util::{conformance, open_fds};
@@ -135,7 +136,7 @@ fn probe_server(
 /// pass waits at most 5 ms, so the condition is checked often even when
 /// nothing happens on the loop's own fds.
 fn run_until(lp: &EventLoop, what: &str, mut condition: impl FnMut() -> bool) -> io::Result<()> {
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + PATIENCE;
     while !condition() {
         assert!(Instant::now() < deadline, "timed out waiting for: {what}");
         let tick = lp.call_later(Duration::from_millis(5), || {});
@@ -148,8 +149,8 @@ fn run_until(lp: &EventLoop, what: &str, mut condition: impl FnMut() -> bool) ->
 /// A blocking client whose reads and writes give up after ten seconds.
 fn client(addr: SocketAddr) -> io::Result<TcpStream> {
     let stream = TcpStream::connect(addr)?;
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    stream.set_write_timeout(Some(Duration::from_secs(10)))?;
+    stream.set_read_timeout(Some(PATIENCE))?;
+    stream.set_write_timeout(Some(PATIENCE))?;
     Ok(stream)
 }
 

@@ -4,10 +4,9 @@
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::thread;
-use std::time::Duration;
 
 use ch01_blocking::server;
-use course::testing::open_fds;
+use course::testing::{PATIENCE, open_fds};
 use ghetto_loop::sys::Socket;
 
 #[test]
@@ -25,7 +24,7 @@ fn served_clients_leave_no_open_fds_behind() -> std::io::Result<()> {
     });
     for i in 0..CLIENTS {
         let mut client = TcpStream::connect(addr)?;
-        client.set_read_timeout(Some(Duration::from_secs(10)))?;
+        client.set_read_timeout(Some(PATIENCE))?;
         client.write_all(b"ping")?;
         if i % 2 == 0 {
             // Half leave politely and read the echo to the end...

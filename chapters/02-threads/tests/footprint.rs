@@ -3,10 +3,9 @@
 
 use std::sync::mpsc;
 use std::thread;
-use std::time::Duration;
 
 use ch02_threads::footprint::Footprint;
-use course::testing::wait_until;
+use course::testing::{PATIENCE, wait_until};
 
 #[test]
 fn a_new_thread_shows_up_and_goes_away() -> std::io::Result<()> {
@@ -17,13 +16,12 @@ fn a_new_thread_shows_up_and_goes_away() -> std::io::Result<()> {
         let _ = started.send(());
         let _ = done.recv();
     });
-    wait.recv_timeout(Duration::from_secs(10))
-        .expect("the thread starts");
+    wait.recv_timeout(PATIENCE).expect("the thread starts");
     assert_eq!(Footprint::now()?.threads, before.threads + 1);
     drop(release);
     thread.join().expect("the thread ends");
     // The kernel may take a moment to reap it after join returns.
-    assert!(wait_until(Duration::from_secs(10), || {
+    assert!(wait_until(PATIENCE, || {
         Footprint::now().is_ok_and(|f| f.threads == before.threads)
     }));
     Ok(())

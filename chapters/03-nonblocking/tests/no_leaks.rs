@@ -6,7 +6,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
 use ch03_nonblocking::server::Server;
-use course::testing::{open_fds, wait_until};
+use course::testing::{PATIENCE, open_fds, wait_until};
 
 #[test]
 fn after_stop_no_fd_is_left_open() -> anyhow::Result<()> {
@@ -20,7 +20,7 @@ fn after_stop_no_fd_is_left_open() -> anyhow::Result<()> {
     let mut clients = Vec::new();
     for i in 0..10 {
         let mut c = TcpStream::connect(addr)?;
-        c.set_read_timeout(Some(Duration::from_secs(10)))?;
+        c.set_read_timeout(Some(PATIENCE))?;
         c.write_all(format!("{i}\n").as_bytes())?;
         let mut line = String::new();
         BufReader::new(&c).read_line(&mut line)?;
@@ -29,10 +29,7 @@ fn after_stop_no_fd_is_left_open() -> anyhow::Result<()> {
     // Half leave before the server stops, half are still connected when it
     // does: both kinds must be closed.
     clients.truncate(5);
-    assert!(wait_until(Duration::from_secs(10), || counter
-        .counts()
-        .connected
-        == 5));
+    assert!(wait_until(PATIENCE, || counter.counts().connected == 5));
     stopper.stop();
     running.join().expect("no panic")?;
     drop(clients);

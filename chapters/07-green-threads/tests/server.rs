@@ -4,9 +4,9 @@
 use std::io::{Read, Write};
 use std::net::SocketAddr;
 use std::thread;
-use std::time::Duration;
 
 use course::line_client::{connect, echo_bytes};
+use course::testing::PATIENCE;
 use ghetto_loop::sys::Socket;
 
 /// Starts the server on its own OS thread (its green threads live there);
@@ -57,8 +57,7 @@ fn a_client_that_vanishes_mid_message_disturbs_nobody() {
         // Sends a lot, reads nothing, and hangs up: the server's write to it
         // fails (connection reset or broken pipe) and its green thread ends.
         let mut rude = connect(addr).unwrap();
-        rude.set_write_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
+        rude.set_write_timeout(Some(PATIENCE)).unwrap();
         // Whether all of it fits in the socket buffers or not does not
         // matter: what matters is that it leaves with data unread.
         let _ = rude.write_all(&vec![b'x'; 256 * 1024]);

@@ -4,8 +4,8 @@
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::thread;
-use std::time::Duration;
 
+use course::testing::PATIENCE;
 use ghetto_loop::sys::Socket;
 
 /// Starts the server on a free port; it runs until the test process ends.
@@ -19,9 +19,7 @@ fn start() -> std::net::SocketAddr {
 /// A connected client whose reads give up after 10 s instead of hanging.
 fn connect(addr: std::net::SocketAddr) -> (TcpStream, BufReader<TcpStream>) {
     let stream = TcpStream::connect(addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
     let reader = BufReader::new(stream.try_clone().unwrap());
     (stream, reader)
 }

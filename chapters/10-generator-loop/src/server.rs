@@ -18,10 +18,10 @@ use std::net::SocketAddr;
 use std::rc::Rc;
 use std::sync::mpsc;
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
 
 use ch08_generators::{Generator, GeneratorState, yield_from};
 use course::Timeline;
+use course::testing::PATIENCE;
 use ghetto_loop::sys::{self, Interest, SelectorKind, Socket};
 
 use crate::event_loop::{Loop, Stats, Stopper};
@@ -89,7 +89,7 @@ impl Background {
                 Ok(event_loop.stats())
             },
         )?;
-        match rx.recv_timeout(Duration::from_secs(10)) {
+        match rx.recv_timeout(PATIENCE) {
             Ok((addr, selector, stopper)) => Ok(Background {
                 addr,
                 selector,

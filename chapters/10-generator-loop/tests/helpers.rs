@@ -11,6 +11,7 @@ use std::time::Duration;
 use ch08_generators::{Generator, GeneratorState};
 use ch10_generator_loop::Call;
 use ch10_generator_loop::io::{accept, recv, sendall};
+use course::testing::PATIENCE;
 use ghetto_loop::sys::{Interest, Socket};
 
 /// A non-blocking listener and the `std` address to reach it.
@@ -24,8 +25,7 @@ fn listener() -> Rc<Socket> {
 fn pair() -> (Rc<Socket>, TcpStream) {
     let listener = listener();
     let peer = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-    peer.set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
+    peer.set_read_timeout(Some(PATIENCE)).unwrap();
     let (ours, _) = loop {
         match listener.accept() {
             Ok(accepted) => break accepted,

@@ -5,11 +5,10 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::time::Duration;
 
 use ch10_generator_loop::server::Background;
 use course::line_client::{connect, echo_bytes};
-use course::testing::{open_fds, wait_until};
+use course::testing::{PATIENCE, open_fds, wait_until};
 use ghetto_loop::sys::SelectorKind;
 
 #[test]
@@ -98,11 +97,7 @@ fn nothing_leaks_when_clients_come_and_go() {
             .filter(|e| e.who == "loop" && e.what.ends_with(": done"))
             .count()
     };
-    assert!(
-        wait_until(Duration::from_secs(10), || done() == 50),
-        "{} done",
-        done()
-    );
+    assert!(wait_until(PATIENCE, || done() == 50), "{} done", done());
     assert_eq!(
         open_fds(),
         with_server,

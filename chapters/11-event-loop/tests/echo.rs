@@ -4,10 +4,9 @@
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::thread;
-use std::time::Duration;
 
 use ch11_event_loop::echo;
-use course::testing::open_fds;
+use course::testing::{PATIENCE, open_fds};
 use ghetto_loop::event_loop::{EventLoop, LoopHandle, Remote};
 use ghetto_loop::sys::Socket;
 
@@ -23,9 +22,7 @@ fn spawn_server() -> (SocketAddr, Remote, thread::JoinHandle<io::Result<()>>) {
         tx.send((addr, lp.remote())).expect("the test is waiting");
         lp.run_forever()
     });
-    let (addr, remote) = rx
-        .recv_timeout(Duration::from_secs(10))
-        .expect("the server started");
+    let (addr, remote) = rx.recv_timeout(PATIENCE).expect("the server started");
     (addr, remote, server)
 }
 
@@ -37,8 +34,8 @@ fn stop(remote: Remote, server: thread::JoinHandle<io::Result<()>>) -> io::Resul
 
 fn client(addr: SocketAddr) -> io::Result<TcpStream> {
     let c = TcpStream::connect(addr)?;
-    c.set_read_timeout(Some(Duration::from_secs(10)))?;
-    c.set_write_timeout(Some(Duration::from_secs(10)))?;
+    c.set_read_timeout(Some(PATIENCE))?;
+    c.set_write_timeout(Some(PATIENCE))?;
     Ok(c)
 }
 

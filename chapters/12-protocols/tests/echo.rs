@@ -8,7 +8,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use ch12_protocols::echo::Echo;
-use course::testing::open_fds;
+use course::testing::{PATIENCE, open_fds};
 use ghetto_loop::event_loop::EventLoop;
 use ghetto_loop::protocol::create_server;
 
@@ -19,7 +19,7 @@ fn backpressure_pauses_reading_until_the_client_reads() -> io::Result<()> {
         let lp = EventLoop::new()?;
         let server = create_server(&lp, Echo::default, "127.0.0.1:0".parse().unwrap())?;
         let client = TcpStream::connect(server.local_addr())?;
-        client.set_read_timeout(Some(Duration::from_secs(10)))?;
+        client.set_read_timeout(Some(PATIENCE))?;
         let data: Vec<u8> = (0..16u32 << 20).map(|i| (i % 241) as u8).collect();
         let mut writer = client.try_clone()?;
         let sent = data.clone();
@@ -33,7 +33,7 @@ fn backpressure_pauses_reading_until_the_client_reads() -> io::Result<()> {
         });
         // Nobody reads the echoes: the server's buffer reaches the mark, and
         // it stops reading (only the listener keeps a reader).
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + PATIENCE;
         loop {
             let tick = lp.call_later(Duration::from_millis(5), || {});
             lp.run_once()?;

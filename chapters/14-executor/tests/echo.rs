@@ -4,9 +4,9 @@
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::thread;
-use std::time::Duration;
 
 use ch14_executor::echo;
+use course::testing::PATIENCE;
 use ghetto_loop::event_loop::{EventLoop, LoopHandle, Remote};
 use ghetto_loop::sys::Socket;
 
@@ -23,15 +23,13 @@ fn spawn_server() -> (SocketAddr, Remote, thread::JoinHandle<io::Result<()>>) {
         drop(lp.handle().spawn(echo::accept_loop(listener)));
         lp.run_forever()
     });
-    let (addr, remote) = rx
-        .recv_timeout(Duration::from_secs(10))
-        .expect("the server started");
+    let (addr, remote) = rx.recv_timeout(PATIENCE).expect("the server started");
     (addr, remote, server)
 }
 
 fn client(addr: SocketAddr) -> io::Result<TcpStream> {
     let c = TcpStream::connect(addr)?;
-    c.set_read_timeout(Some(Duration::from_secs(10)))?;
+    c.set_read_timeout(Some(PATIENCE))?;
     Ok(c)
 }
 

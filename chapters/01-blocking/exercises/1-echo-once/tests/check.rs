@@ -4,8 +4,8 @@
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
 
+use course::testing::PATIENCE;
 use ex01_1_echo_once::echo;
 use ghetto_loop::sys::Socket;
 
@@ -15,7 +15,7 @@ fn connect() -> io::Result<(TcpStream, JoinHandle<io::Result<u64>>)> {
     let client = TcpStream::connect(listener.local_addr()?)?;
     // Every read in these tests is bounded, so a broken `echo` fails them
     // instead of hanging them.
-    client.set_read_timeout(Some(Duration::from_secs(10)))?;
+    client.set_read_timeout(Some(PATIENCE))?;
     let (conn, _) = listener.accept()?;
     Ok((client, thread::spawn(move || echo(&conn))))
 }

@@ -6,6 +6,7 @@ use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
+use course::testing::PATIENCE;
 use ex01_2_accept_loop::serve;
 use ghetto_loop::sys::Socket;
 
@@ -22,7 +23,7 @@ fn start(clients: usize) -> io::Result<(SocketAddr, JoinHandle<Outcomes>)> {
 /// fails the test instead of hanging it.
 fn client(addr: SocketAddr) -> io::Result<TcpStream> {
     let stream = TcpStream::connect(addr)?;
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    stream.set_read_timeout(Some(PATIENCE))?;
     Ok(stream)
 }
 
@@ -79,7 +80,7 @@ fn the_second_client_is_answered_only_after_the_first_leaves() -> io::Result<()>
     );
 
     first.shutdown(Shutdown::Write)?;
-    second.set_read_timeout(Some(Duration::from_secs(10)))?;
+    second.set_read_timeout(Some(PATIENCE))?;
     second.shutdown(Shutdown::Write)?;
     let mut back = String::new();
     second.read_to_string(&mut back)?;

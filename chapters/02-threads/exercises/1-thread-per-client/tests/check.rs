@@ -6,6 +6,7 @@ use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
+use course::testing::PATIENCE;
 use ex02_1_thread_per_client::serve;
 use ghetto_loop::sys::Socket;
 
@@ -21,7 +22,7 @@ fn start(clients: usize) -> io::Result<(SocketAddr, JoinHandle<Outcomes>)> {
 /// instead of hanging it.
 fn client(addr: SocketAddr) -> io::Result<TcpStream> {
     let stream = TcpStream::connect(addr)?;
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    stream.set_read_timeout(Some(PATIENCE))?;
     Ok(stream)
 }
 

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use ch08_generators::{Generator, GeneratorState, yield_from};
 use ch10_generator_loop::{Call, Loop};
+use course::testing::PATIENCE;
 use ex10_1_sendall::sendall;
 use ghetto_loop::sys::{Interest, SelectorKind, Socket};
 
@@ -14,8 +15,7 @@ use ghetto_loop::sys::{Interest, SelectorKind, Socket};
 fn pair() -> (Rc<Socket>, TcpStream) {
     let listener = Socket::listen("127.0.0.1:0".parse().unwrap(), 8).unwrap();
     let peer = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-    peer.set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
+    peer.set_read_timeout(Some(PATIENCE)).unwrap();
     let (ours, _) = listener.accept().unwrap();
     ours.set_nonblocking(true).unwrap();
     (Rc::new(ours), peer)

@@ -3,8 +3,8 @@
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::thread;
-use std::time::Duration;
 
+use course::testing::PATIENCE;
 use ex11_2_upper_server::serve_upper;
 use ghetto_loop::event_loop::{EventLoop, LoopHandle, Remote};
 use ghetto_loop::sys::Socket;
@@ -22,9 +22,7 @@ fn start() -> (SocketAddr, Remote, thread::JoinHandle<io::Result<()>>) {
         started?;
         lp.run_forever()
     });
-    let (addr, remote) = rx
-        .recv_timeout(Duration::from_secs(10))
-        .expect("serve_upper returned");
+    let (addr, remote) = rx.recv_timeout(PATIENCE).expect("serve_upper returned");
     (addr, remote, server)
 }
 
@@ -36,7 +34,7 @@ fn stop(remote: Remote, server: thread::JoinHandle<io::Result<()>>) -> io::Resul
 
 fn client(addr: SocketAddr) -> io::Result<TcpStream> {
     let c = TcpStream::connect(addr)?;
-    c.set_read_timeout(Some(Duration::from_secs(10)))?;
+    c.set_read_timeout(Some(PATIENCE))?;
     Ok(c)
 }
 

@@ -7,6 +7,7 @@ use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
+use course::testing::PATIENCE;
 use ex12_1_line_protocol::Lines;
 use ghetto_loop::event_loop::EventLoop;
 use ghetto_loop::protocol::{Server, Transport, create_server};
@@ -28,7 +29,7 @@ fn upper_server(lp: &EventLoop) -> io::Result<Server> {
 /// Runs the loop until `done` holds, for at most ten seconds; fails at once
 /// if one of your callbacks panicked (the loop catches and reports it).
 fn run_until(lp: &EventLoop, what: &str, mut done: impl FnMut() -> bool) -> io::Result<()> {
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + PATIENCE;
     while !done() {
         assert_eq!(lp.stats().panics, 0, "your protocol panicked (see above)");
         assert!(Instant::now() < deadline, "timed out waiting for {what}");

@@ -7,8 +7,8 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::thread;
-use std::time::Duration;
 
+use course::testing::PATIENCE;
 use ex14_1_mini_executor::MiniExecutor;
 
 /// Builds an executor on a thread of its own, lets `setup` spawn tasks,
@@ -22,7 +22,7 @@ fn run_within_10_s(setup: impl FnOnce(&mut MiniExecutor) + Send + 'static) {
         executor.run();
         let _ = done.send(());
     });
-    match finished.recv_timeout(Duration::from_secs(10)) {
+    match finished.recv_timeout(PATIENCE) {
         Ok(()) => runner.join().unwrap(),
         // The runner panicked: pass its panic on.
         Err(mpsc::RecvTimeoutError::Disconnected) => {
