@@ -44,6 +44,7 @@ macro_rules! syscall {
 pub use libc;
 
 mod doorbell;
+pub mod fault;
 mod selector;
 mod signals;
 mod socket;

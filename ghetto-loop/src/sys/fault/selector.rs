@@ -1,0 +1,112 @@
+//! A selector that reports readiness nobody asked the kernel about (the
+//! robustness suites; compiled with the `faults` feature).
+//!
+//! Real selectors report fds that are not ready by the time you look:
+//! another thread read the data first, a checksum failed after the wake-up
+//! (the Linux `select(2)` man page warns about exactly that), or a wait
+//! ended for a reason the caller cannot see. A runtime must treat an event
+//! as a hint and let `read`/`write`/`accept` say what is true. This wrapper
+//! makes that happen often: now and then it ends a wait at once with an
+//! event for a registered fd, with the directions it was registered for.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
+use std::time::Duration;
+
+use super::imp::Rng;
+use crate::sys::{Doorbell, Event, Interest, Selector, Token};
+
+/// A backend plus what is registered with it, to invent events from.
+#[derive(Debug)]
+pub(super) struct Faulty {
+    inner: Box<dyn Selector>,
+    /// Every registered fd, with the token and interest it was given; kept
+    /// in step by `register`, `modify` and `deregister` (ordered, so that
+    /// the same seed picks the same fd).
+    registered: BTreeMap<RawFd, (Token, Interest)>,
+    /// This selector's own dice, seeded from the creating thread's: a
+    /// selector may be waited on from another thread.
+    rng: Rng,
+    rate: f64,
+}
+
+impl Faulty {
+    pub(super) fn new(inner: Box<dyn Selector>, seed: u64, rate: f64) -> Faulty {
+        Faulty {
+            inner,
+            registered: BTreeMap::new(),
+            rng: Rng::new(seed),
+            rate,
+        }
+    }
+
+    /// The fd to report spuriously on this wait, if any.
+    fn pick(&mut self) -> Option<(Token, Interest)> {
+        if self.registered.is_empty() {
+            return None;
+        }
+        if !self.rng.chance(self.rate) {
+            return None;
+        }
+        let index = self.rng.below(self.registered.len() as u64) as usize;
+        self.registered.values().nth(index).copied()
+    }
+}
+
+impl Selector for Faulty {
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+
+    fn register(&mut self, fd: BorrowedFd<'_>, token: Token, interest: Interest) -> io::Result<()> {
+        self.inner.register(fd, token, interest)?;
+        self.registered.insert(fd.as_raw_fd(), (token, interest));
+        Ok(())
+    }
+
+    fn modify(&mut self, fd: BorrowedFd<'_>, token: Token, interest: Interest) -> io::Result<()> {
+        self.inner.modify(fd, token, interest)?;
+        self.registered.insert(fd.as_raw_fd(), (token, interest));
+        Ok(())
+    }
+
+    fn deregister(&mut self, fd: BorrowedFd<'_>) -> io::Result<()> {
+        self.inner.deregister(fd)?;
+        self.registered.remove(&fd.as_raw_fd());
+        Ok(())
+    }
+
+    fn wait(&mut self, events: &mut Vec<Event>, timeout: Option<Duration>) -> io::Result<()> {
+        let Some((token, interest)) = self.pick() else {
+            return self.inner.wait(events, timeout);
+        };
+        // Only look, do not sleep: the invented event is the reason this
+        // wait ends.
+        self.inner.wait(events, Some(Duration::ZERO))?;
+        // At most one event per fd per wait, as the contract says: merge
+        // into the real one if the fd is ready after all.
+        let event = match events.iter_mut().find(|e| e.token == token) {
+            Some(event) => event,
+            None => {
+                events.push(Event {
+                    token,
+                    readable: false,
+                    writable: false,
+                    hangup: false,
+                    error: false,
+                });
+                super::imp::count_spurious_events(1);
+                let last = events.len() - 1;
+                &mut events[last]
+            }
+        };
+        event.readable |= interest.is_readable();
+        event.writable |= interest.is_writable();
+        Ok(())
+    }
+
+    fn doorbell(&self) -> Doorbell {
+        self.inner.doorbell()
+    }
+}
