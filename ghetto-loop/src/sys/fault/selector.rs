@@ -85,9 +85,10 @@ impl Selector for Faulty {
         // wait ends.
         self.inner.wait(events, Some(Duration::ZERO))?;
         // At most one event per fd per wait, as the contract says: merge
-        // into the real one if the fd is ready after all.
-        let event = match events.iter_mut().find(|e| e.token == token) {
-            Some(event) => event,
+        // into the real one if the fd is ready after all. Counted when it
+        // claims something the kernel did not.
+        let index = match events.iter().position(|e| e.token == token) {
+            Some(index) => index,
             None => {
                 events.push(Event {
                     token,
@@ -96,13 +97,16 @@ impl Selector for Faulty {
                     hangup: false,
                     error: false,
                 });
-                super::imp::count_spurious_events(1);
-                let last = events.len() - 1;
-                &mut events[last]
+                events.len() - 1
             }
         };
+        let event = &mut events[index];
+        let before = (event.readable, event.writable);
         event.readable |= interest.is_readable();
         event.writable |= interest.is_writable();
+        if (event.readable, event.writable) != before {
+            super::imp::count_spurious_events(1);
+        }
         Ok(())
     }
 
