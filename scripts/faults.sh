@@ -24,8 +24,11 @@ trap 'rm -f "$log"' EXIT
 # The suites of issue 15's list. `selectors` and `task` stay out on purpose:
 # the selector suite asserts exactly which events a wait reports (a spurious
 # one is the fault), and the task suite counts polls and allocations.
-# Chapter 12's chat tests are not run yet: under faults three of them
-# (the flow-control ones) fail, and that is still to be looked into.
+# Chapter 12's chat tests stay out too: three of them read the first
+# "not reading" (pause_writing) as "the peer's kernel buffer is full". An
+# injected EAGAIN makes the transport buffer replies while the kernel still
+# has room, so a pause comes early and a resume follows, which is flow
+# control working; those tests would need another way to fill the buffer.
 suites='package(ghetto-loop) & (binary(event_loop) | binary(protocol) | binary(net) | binary(time) | binary(sync) | binary(faults))'
 packages=(-p ghetto-loop)
 run_one() {

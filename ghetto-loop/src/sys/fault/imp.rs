@@ -7,7 +7,8 @@ use std::io::{self, Write as _};
 use std::os::fd::RawFd;
 use std::sync::OnceLock;
 
-use super::selector::Faulty;
+use super::rng::Rng;
+use super::selector::Spurious;
 use super::{Call, FAULTS_ENV, Injected};
 
 /// What `GHETTO_FAULTS` asked for.
@@ -55,35 +56,6 @@ fn parse(value: &str) -> Result<Settings, String> {
         },
     };
     Ok(Settings { seed, rate })
-}
-
-/// A small generator (splitmix64): fast, and good enough to pick faults.
-#[derive(Debug)]
-pub(super) struct Rng(u64);
-
-impl Rng {
-    pub(super) fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
-
-    pub(super) fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// True with probability `rate`.
-    pub(super) fn chance(&mut self, rate: f64) -> bool {
-        // The top 53 bits make a uniform float in [0, 1).
-        ((self.next() >> 11) as f64 / (1u64 << 53) as f64) < rate
-    }
-
-    /// A number in `0..n` (`n > 0`).
-    pub(super) fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
 }
 
 /// One thread's dice and tally.
@@ -246,7 +218,7 @@ pub(super) fn spurious_wake() -> bool {
 
 pub(super) fn wrap(selector: Box<dyn crate::sys::Selector>) -> Box<dyn crate::sys::Selector> {
     match seed_for_selector() {
-        Some((seed, rate)) => Box::new(Faulty::new(selector, seed, rate)),
+        Some((seed, rate)) => Box::new(Spurious::new(selector, seed, rate)),
         None => selector,
     }
 }

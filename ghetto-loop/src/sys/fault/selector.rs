@@ -1,5 +1,5 @@
 //! A selector that reports readiness nobody asked the kernel about (the
-//! robustness suites; compiled with the `faults` feature).
+//! robustness suites that follow chapter 20).
 //!
 //! Real selectors report fds that are not ready by the time you look:
 //! another thread read the data first, a checksum failed after the wake-up
@@ -14,12 +14,26 @@ use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 use std::time::Duration;
 
-use super::imp::Rng;
+use super::rng::Rng;
 use crate::sys::{Doorbell, Event, Interest, Selector, Token};
 
 /// A backend plus what is registered with it, to invent events from.
+///
+/// The fault layer wraps every selector it opens in one (feature `faults`,
+/// `GHETTO_FAULTS` set); a test may also build one itself, at any rate, to
+/// lie as often as it likes:
+///
+/// ```
+/// use ghetto_loop::sys::{SelectorKind, fault::Spurious};
+///
+/// // Every wait reports one registered fd ready, whether it is or not.
+/// let liar = Spurious::new(SelectorKind::Epoll.open()?, 7, 1.0);
+/// let lp = ghetto_loop::event_loop::EventLoop::with_selector(Box::new(liar));
+/// # drop(lp);
+/// # Ok::<(), std::io::Error>(())
+/// ```
 #[derive(Debug)]
-pub(super) struct Faulty {
+pub struct Spurious {
     inner: Box<dyn Selector>,
     /// Every registered fd, with the token and interest it was given; kept
     /// in step by `register`, `modify` and `deregister` (ordered, so that
@@ -31,9 +45,12 @@ pub(super) struct Faulty {
     rate: f64,
 }
 
-impl Faulty {
-    pub(super) fn new(inner: Box<dyn Selector>, seed: u64, rate: f64) -> Faulty {
-        Faulty {
+impl Spurious {
+    /// Wraps `inner`: each wait, with probability `rate` (0 to 1), ends at
+    /// once with an event for one registered fd, picked by a generator
+    /// seeded with `seed`.
+    pub fn new(inner: Box<dyn Selector>, seed: u64, rate: f64) -> Spurious {
+        Spurious {
             inner,
             registered: BTreeMap::new(),
             rng: Rng::new(seed),
@@ -54,7 +71,7 @@ impl Faulty {
     }
 }
 
-impl Selector for Faulty {
+impl Selector for Spurious {
     fn name(&self) -> &'static str {
         self.inner.name()
     }
