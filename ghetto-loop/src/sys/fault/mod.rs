@@ -25,17 +25,19 @@
 //!   handshake leaves the handshake going on in the kernel.
 //! * the selectors' waits and the doorbell's `eventfd` reads and writes:
 //!   `EINTR` instead of the call.
-//! * a selector wrapped by [`wrap`] ends a wait early, now and then, with a
-//!   readiness event for a registered fd that may not be ready at all.
+//! * every selector `SelectorKind::open` returns is wrapped in a
+//!   [`Spurious`], which ends a wait early, now and then, with a readiness
+//!   event for a registered fd that may not be ready at all.
 //! * a task that returned `Pending` is woken again at once, as if something
-//!   had happened ([`spurious_wake`]).
+//!   had happened (the task layer asks `spurious_wake`).
 //!
 //! Every fault keeps to the selector contract of `selector.rs`, which is
 //! level-triggered: an fd that is still readable after a spurious `EAGAIN`
 //! or a short read is reported again by the next wait. (An edge-triggered
 //! epoll would lose that edge; a fault layer for one would have to re-arm
-//! it, so [`wrap`] leaves the edge-triggered backend of chapter 06 alone:
-//! nothing above `sys` uses it.)
+//! it. Only the selectors of `SelectorKind::open` are wrapped, and those are
+//! level-triggered: nothing above `sys` uses chapter 06's edge-triggered
+//! epoll.)
 //!
 //! Reproducible: each thread draws from its own generator, seeded from the
 //! seed and the thread's name (a test's thread is named after the test), so
