@@ -432,14 +432,18 @@ conformance! {
             c.write_all(b"hey")?;
             // Readiness is a hint: a `try_read` after `readable` may still
             // say WouldBlock (a spurious event), so the caller loops, as
-            // tokio's documentation of the same pair tells you to.
-            let n = loop {
+            // tokio's documentation of the same pair tells you to; and a
+            // read may return part of what was sent.
+            let mut n = 0;
+            while n < 3 {
                 stream.readable().await?;
-                match stream.try_read(&mut buf) {
+                match stream.try_read(&mut buf[n..]) {
+                    Ok(0) => break,
+                    Ok(got) => n += got,
                     Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                    result => break result?,
+                    Err(e) => return Err(e),
                 }
-            };
+            }
             let mut reply: &[u8] = b"ok";
             while !reply.is_empty() {
                 stream.writable().await?;
