@@ -283,7 +283,7 @@ impl SoakOutcome {
         if problems.is_empty() {
             let _ = writeln!(
                 out,
-                "Result: **back to its starting level, no error the server caused.**"
+                "Result: **fds back to where they started, RSS within the tolerance, no error the server caused.**"
             );
         } else {
             let _ = writeln!(out, "Result: **failed**:\n");
