@@ -12,7 +12,7 @@ ADDR ?=
 CARGO_BIN := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin
 PRESENTERM := $(CARGO_BIN)/presenterm
 
-.PHONY: bench-publish help tour test check slides slides-html exercises exercise hint diff serve client bench bench-quick bench-counts clean tools-presenterm tools-nextest
+.PHONY: bench-publish help tour test check slides slides-html exercises exercise hint diff serve client bench bench-quick bench-counts soak clean tools-presenterm tools-nextest
 
 help: ## list every target
 	@echo "ghetto-loop: async under the hood, in Rust. Targets:"
@@ -36,6 +36,9 @@ client: ## talk to a running server: `make client CH=01 [ADDR=127.0.0.1:7001]`
 
 test: ## build everything and run every test, exercise checks included
 	@scripts/test.sh
+
+soak: ## faults (30 seeds), memcheck and a 2-minute server soak under churn; target/soak/report.md (~10 min)
+	@scripts/soak.sh
 
 check: ## rustfmt check + clippy -D warnings on everything
 	cargo fmt --all --check

@@ -24,6 +24,9 @@ Usage:
   bench counts [--quick] [--out DIR]
                                   instructions (callgrind) and system calls (strace)
                                   per operation, ghetto-loop against tokio: counts.md
+  bench soak [--short] [--server NAME] [--seconds S] [--held N] [--out DIR]
+                                  hold one server under connection churn, its fds and
+                                  RSS sampled before, during and after: target/soak/report.md
   bench op OPERATION ghetto-loop|tokio N
                                   do N of one operation and nothing else (bench counts
                                   runs this under callgrind and strace)
@@ -79,6 +82,13 @@ pub enum Command {
         /// Output directory.
         out: PathBuf,
     },
+    /// Hold one server under churn and check it comes back.
+    Soak {
+        /// How much, of what.
+        plan: crate::soak::SoakPlan,
+        /// Output directory.
+        out: PathBuf,
+    },
     /// Do `n` of one operation on one runtime, for `bench counts`.
     Op {
         /// Which operation.
@@ -123,6 +133,9 @@ pub fn parse(args: &[String], default_out: PathBuf) -> Result<Command, String> {
         Some("list") if args.len() == 1 => return Ok(Command::List),
         Some("counts") => return parse_counts(&args[1..], default_out),
         Some("op") => return parse_op(&args[1..]),
+        Some("soak") => {
+            return crate::soak::parse(&args[1..]).map(|(plan, out)| Command::Soak { plan, out });
+        }
         _ => {}
     }
     let mut suite = Suite::default_suite();

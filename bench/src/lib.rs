@@ -45,6 +45,7 @@ pub mod results;
 pub mod selector_wait;
 pub mod server_process;
 pub mod servers;
+pub mod soak;
 pub mod stats;
 pub mod suite;
 pub mod svg;

@@ -46,6 +46,7 @@ fn main() -> ExitCode {
         }
         Command::Counts { quick, out } => bench::counts::run(quick, &out),
         Command::Op { op, runtime, n } => bench::counts::do_op(op, runtime, n),
+        Command::Soak { plan, out } => bench::soak::run(&plan, &out),
         Command::Child {
             runtime,
             cpu,

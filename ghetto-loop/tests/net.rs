@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use ghetto_loop::event_loop::{EventLoop, Pass};
 use ghetto_loop::net::{TcpListener, TcpStream};
-use ghetto_loop::sys::{Doorbell, Event, Interest, Selector, SelectorKind, Token};
+use ghetto_loop::sys::{Doorbell, Event, Interest, Selector, SelectorKind, Token, fault};
 use ghetto_loop::task;
 use util::{PATIENCE, conformance};
 
@@ -239,6 +239,11 @@ conformance! {
         lp.block_on(done.wait())?;
         c.join().unwrap()?;
         let changes = changes.load(Ordering::SeqCst);
+        // Injected spurious events for an fd nobody waits on shrink its
+        // interest, as they should; the count holds only without them.
+        if fault::enabled() {
+            return Ok(());
+        }
         // The listener once, the connection once (plus its deregistration
         // at the end, maybe a removal after an unwatched event): a handful,
         // not one per request.
@@ -425,9 +430,29 @@ conformance! {
             let nothing = stream.try_read(&mut buf).unwrap_err();
             assert_eq!(nothing.kind(), io::ErrorKind::WouldBlock, "nothing sent yet");
             c.write_all(b"hey")?;
-            stream.readable().await?;
-            let n = stream.try_read(&mut buf)?;
-            assert_eq!(stream.try_write(b"ok")?, 2);
+            // Readiness is a hint: a `try_read` after `readable` may still
+            // say WouldBlock (a spurious event), so the caller loops, as
+            // tokio's documentation of the same pair tells you to; and a
+            // read may return part of what was sent.
+            let mut n = 0;
+            while n < 3 {
+                stream.readable().await?;
+                match stream.try_read(&mut buf[n..]) {
+                    Ok(0) => break,
+                    Ok(got) => n += got,
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                    Err(e) => return Err(e),
+                }
+            }
+            let mut reply: &[u8] = b"ok";
+            while !reply.is_empty() {
+                stream.writable().await?;
+                match stream.try_write(reply) {
+                    Ok(n) => reply = &reply[n..],
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                    Err(e) => return Err(e),
+                }
+            }
             Ok::<_, io::Error>(buf[..n].to_vec())
         })??;
         assert_eq!(got, b"hey");

@@ -49,6 +49,18 @@ impl Seen {
         self.events.borrow().contains(ev)
     }
 
+    /// `n` bytes came in and everything written back has left the
+    /// transport's buffer: the kernel may take a write in pieces (a short
+    /// write), and the loop must run to send the rest.
+    fn echoed(&self, n: usize) -> bool {
+        self.received.borrow().len() == n
+            && self
+                .transport
+                .borrow()
+                .as_ref()
+                .is_none_or(|t| t.write_buffer_size() == 0)
+    }
+
     fn transport(&self) -> Transport {
         self.transport
             .borrow()
@@ -370,7 +382,11 @@ conformance! {
         let server = probe_server(&lp, &seen, false, false)?;
         let c = client(server.local_addr())?;
         run_until(&lp, "connection_made", || seen.has(&Ev::Made))?;
-        seen.transport().write(b"unread");
+        let transport = seen.transport();
+        transport.write(b"unread");
+        // The kernel may take only part of it (a short write); the loop
+        // sends the rest.
+        run_until(&lp, "the write is sent", || transport.write_buffer_size() == 0)?;
         // Closing a socket with unread data makes the kernel send RST, not
         // FIN. Peek (without reading) until the data is there.
         let mut one = [0u8; 1];
@@ -389,7 +405,7 @@ conformance! {
         let server2 = probe_server(&lp, &other, true, false)?;
         let mut c2 = client(server2.local_addr())?;
         c2.write_all(b"still fine")?;
-        run_until(&lp, "the echo", || other.received.borrow().len() == 10)?;
+        run_until(&lp, "the echo", || other.echoed(10))?;
         let mut echo = [0u8; 10];
         c2.read_exact(&mut echo)?;
         assert_eq!(&echo, b"still fine");
@@ -413,7 +429,7 @@ conformance! {
             io::ErrorKind::ConnectionRefused
         );
         c.write_all(b"ping")?;
-        run_until(&lp, "the echo", || seen.received.borrow().len() == 4)?;
+        run_until(&lp, "the echo", || seen.echoed(4))?;
         let mut echo = [0u8; 4];
         c.read_exact(&mut echo)?;
         assert_eq!(&echo, b"ping");

@@ -27,7 +27,7 @@ use ghetto_loop::event_loop::EventLoop;
 use ghetto_loop::net::{TcpListener, TcpStream};
 use ghetto_loop::sync::stream::{self, Lines, MAX_LINE};
 use ghetto_loop::sync::{Event, Mutex, Pool, Semaphore, StreamExt, TryAcquireError, mpsc, oneshot};
-use ghetto_loop::sys::Shutdown;
+use ghetto_loop::sys::{Shutdown, fault};
 use ghetto_loop::task::{self, JoinHandle};
 use ghetto_loop::time::{self, Either};
 use util::{Drops, conformance};
@@ -521,8 +521,12 @@ conformance! {
             assert_eq!(sem.available_permits(), 1);
         })?;
         assert_eq!(*order.borrow(), (0..1000).collect::<Vec<_>>());
-        let most = polls.iter().map(|p| p.get()).max().unwrap();
-        assert!(most <= 3, "a waiter was polled {most} times");
+        // Under injected faults a task is also polled for nothing now and
+        // then; the order above must hold, the count is not the point.
+        if !fault::enabled() {
+            let most = polls.iter().map(|p| p.get()).max().unwrap();
+            assert!(most <= 3, "a waiter was polled {most} times");
+        }
         Ok(())
     }
 
@@ -578,7 +582,9 @@ conformance! {
                 })
                 .collect();
             yield_times(2).await;
-            assert!(polls.iter().all(|p| p.get() == 1), "all parked");
+            // The exact poll counts hold only without injected spurious
+            // wake-ups; the wake-ups themselves are checked either way.
+            assert!(fault::enabled() || polls.iter().all(|p| p.get() == 1), "all parked");
             event.set();
             for t in tasks {
                 t.await.unwrap();
@@ -591,7 +597,7 @@ conformance! {
             event.set();
             late.await.unwrap();
         })?;
-        assert!(polls.iter().all(|p| p.get() == 2), "park, return");
+        assert!(fault::enabled() || polls.iter().all(|p| p.get() == 2), "park, return");
         Ok(())
     }
 

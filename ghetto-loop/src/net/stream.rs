@@ -23,15 +23,31 @@ impl TcpStream {
     /// waits until the socket is writable, then reads `SO_ERROR` to learn
     /// how it ended (refused, unreachable, or connected).
     ///
+    /// "Writable" is a hint, like every readiness event: a spurious one
+    /// comes while the handshake still runs. So a socket without an error is
+    /// also asked for its peer (`getpeername`); `NotConnected` means "not
+    /// yet", and the task waits again. mio's documentation of
+    /// `TcpStream::connect` gives the same recipe.
+    ///
     /// # Cancel safety
     ///
     /// Dropping it halfway closes the half-open socket; nothing is left.
     pub async fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
         let lp = LoopHandle::current();
         let stream = TcpStream::from_nonblocking(&lp, Socket::connect_nonblocking(addr)?)?;
-        poll_fn(|cx| stream.registration.poll_ready(Direction::Write, cx)).await?;
-        if let Some(e) = stream.registration.get_ref().take_error()? {
-            return Err(e);
+        let socket = stream.registration.get_ref();
+        loop {
+            poll_fn(|cx| stream.registration.poll_ready(Direction::Write, cx)).await?;
+            if let Some(e) = socket.take_error()? {
+                return Err(e);
+            }
+            match socket.peer_addr() {
+                Ok(_) => break,
+                Err(e) if e.kind() == io::ErrorKind::NotConnected => {
+                    stream.registration.clear_ready(Direction::Write);
+                }
+                Err(e) => return Err(e),
+            }
         }
         Ok(stream)
     }

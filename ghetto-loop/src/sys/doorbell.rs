@@ -18,6 +18,8 @@ use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::sync::Arc;
 
+use super::fault::{self, Call};
+
 /// A cloneable, thread-safe handle that wakes one selector.
 ///
 /// ```
@@ -49,17 +51,25 @@ impl Doorbell {
     /// Waking twice before the selector drains is the same as waking once.
     pub fn ring(&self) -> io::Result<()> {
         let one: u64 = 1;
-        // SAFETY: we pass a readable u64, which is what eventfd expects.
-        match crate::syscall!(write(
-            self.fd.as_raw_fd(),
-            (&raw const one).cast::<libc::c_void>(),
-            8
-        )) {
-            Ok(_) => Ok(()),
-            // EAGAIN: the counter is at its maximum, so the fd is readable
-            // already and the selector will wake anyway.
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(()),
-            Err(e) => Err(e),
+        loop {
+            // SAFETY: we pass a readable u64, which is what eventfd expects.
+            let res = fault::before(Call::Doorbell, self.fd.as_raw_fd()).and_then(|()| {
+                crate::syscall!(write(
+                    self.fd.as_raw_fd(),
+                    (&raw const one).cast::<libc::c_void>(),
+                    8
+                ))
+            });
+            return match res {
+                Ok(_) => Ok(()),
+                // EAGAIN: the counter is at its maximum, so the fd is readable
+                // already and the selector will wake anyway.
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(()),
+                // A non-blocking eventfd does not sleep, but write(2) may
+                // still say EINTR; a ring that gave up would lose a wake-up.
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => Err(e),
+            };
         }
     }
 
@@ -67,16 +77,23 @@ impl Doorbell {
     /// The selector calls this when its wait returns with the doorbell ready.
     pub fn drain(&self) -> io::Result<bool> {
         let mut count: u64 = 0;
-        // SAFETY: `count` is a writable u64, which is what eventfd expects.
-        match crate::syscall!(read(
-            self.fd.as_raw_fd(),
-            (&raw mut count).cast::<libc::c_void>(),
-            8
-        )) {
-            Ok(_) => Ok(true),
-            // EAGAIN: the counter was zero, nobody woke us.
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(false),
-            Err(e) => Err(e),
+        loop {
+            // SAFETY: `count` is a writable u64, which is what eventfd expects.
+            let res = fault::before(Call::Doorbell, self.fd.as_raw_fd()).and_then(|()| {
+                crate::syscall!(read(
+                    self.fd.as_raw_fd(),
+                    (&raw mut count).cast::<libc::c_void>(),
+                    8
+                ))
+            });
+            return match res {
+                Ok(_) => Ok(true),
+                // EAGAIN: the counter was zero, nobody woke us.
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(false),
+                // As in `ring`: retried, or the wake-up stays unconsumed.
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => Err(e),
+            };
         }
     }
 }

@@ -83,11 +83,13 @@ impl SelectorKind {
 
     /// Opens a new selector of this kind (epoll level-triggered).
     pub fn open(self) -> io::Result<Box<dyn Selector>> {
-        Ok(match self {
+        let selector: Box<dyn Selector> = match self {
             SelectorKind::Select => Box::new(Select::new()?),
             SelectorKind::Poll => Box::new(Poll::new()?),
             SelectorKind::Epoll => Box::new(Epoll::new()?),
-        })
+        };
+        // Unchanged unless the fault layer is on (see `fault.rs`).
+        Ok(super::fault::wrap(selector))
     }
 }
 

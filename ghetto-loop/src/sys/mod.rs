@@ -45,6 +45,7 @@ pub use libc;
 
 mod addr;
 mod doorbell;
+pub mod fault;
 mod selector;
 mod signals;
 mod socket;

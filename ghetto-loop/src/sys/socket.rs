@@ -10,6 +10,7 @@ use std::net::SocketAddr;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
 use super::addr::{from_sockaddr, to_sockaddr};
+use super::fault::{self, Call};
 
 /// A TCP socket: one owned file descriptor and nothing else.
 ///
@@ -86,6 +87,7 @@ impl Socket {
                 (&raw const storage).cast::<libc::sockaddr>(),
                 len
             ));
+            let res = fault::after(Call::Connect, res);
             match res {
                 Ok(_) => return Ok(socket),
                 // A signal interrupted the handshake; it goes on in the kernel,
@@ -111,6 +113,7 @@ impl Socket {
             (&raw const storage).cast::<libc::sockaddr>(),
             len
         ));
+        let res = fault::after(Call::Connect, res);
         match res {
             Ok(_) => Ok(socket),
             // The handshake goes on in the kernel (EINTR too: a signal only
@@ -160,12 +163,14 @@ impl Socket {
         let fd = loop {
             // SAFETY: `storage` is writable for `len` bytes, and `len` tells
             // the kernel so; it writes back how many bytes it used.
-            let res = syscall!(accept4(
-                self.fd.as_raw_fd(),
-                (&raw mut storage).cast::<libc::sockaddr>(),
-                &mut len,
-                flags
-            ));
+            let res = fault::before(Call::Accept, self.fd.as_raw_fd()).and_then(|()| {
+                syscall!(accept4(
+                    self.fd.as_raw_fd(),
+                    (&raw mut storage).cast::<libc::sockaddr>(),
+                    &mut len,
+                    flags
+                ))
+            });
             match res {
                 Ok(fd) => break fd,
                 // A signal arrived while we slept in accept: just sleep again.
@@ -183,12 +188,15 @@ impl Socket {
     /// its side (end-of-file). Blocks until some data or EOF arrives.
     pub fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
         loop {
-            // SAFETY: `buf` is valid for writes of `buf.len()` bytes.
-            let res = syscall!(read(
-                self.fd.as_raw_fd(),
-                buf.as_mut_ptr().cast::<libc::c_void>(),
-                buf.len()
-            ));
+            // SAFETY: `buf` is valid for writes of `buf.len()` bytes (the
+            // fault layer's `length` is never longer).
+            let res = fault::before(Call::Read, self.fd.as_raw_fd()).and_then(|()| {
+                syscall!(read(
+                    self.fd.as_raw_fd(),
+                    buf.as_mut_ptr().cast::<libc::c_void>(),
+                    fault::length(Call::Read, buf.len())
+                ))
+            });
             match res {
                 Ok(n) => return Ok(n as usize),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -205,13 +213,16 @@ impl Socket {
     /// never take down a server.
     pub fn write(&self, buf: &[u8]) -> io::Result<usize> {
         loop {
-            // SAFETY: `buf` is valid for reads of `buf.len()` bytes.
-            let res = syscall!(send(
-                self.fd.as_raw_fd(),
-                buf.as_ptr().cast::<libc::c_void>(),
-                buf.len(),
-                libc::MSG_NOSIGNAL
-            ));
+            // SAFETY: `buf` is valid for reads of `buf.len()` bytes (the
+            // fault layer's `length` is never longer).
+            let res = fault::before(Call::Write, self.fd.as_raw_fd()).and_then(|()| {
+                syscall!(send(
+                    self.fd.as_raw_fd(),
+                    buf.as_ptr().cast::<libc::c_void>(),
+                    fault::length(Call::Write, buf.len()),
+                    libc::MSG_NOSIGNAL
+                ))
+            });
             match res {
                 Ok(n) => return Ok(n as usize),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,

@@ -14,6 +14,8 @@
 use std::io;
 use std::time::{Duration, Instant};
 
+use super::fault::{self, Call};
+
 /// The longest a single system call is asked to wait: `i32::MAX`
 /// milliseconds (about 24.8 days), the most `poll`/`epoll_wait` can express.
 /// A longer timeout is served by waiting again when this much has passed.
@@ -67,7 +69,9 @@ pub(crate) fn wait_with_retries(
 ) -> io::Result<usize> {
     let deadline = Deadline::after(timeout);
     loop {
-        match wait_once(deadline.remaining()) {
+        // The fault layer (off unless asked for) may stand in for a signal.
+        let res = fault::before(Call::Wait, -1).and_then(|()| wait_once(deadline.remaining()));
+        match res {
             Ok(0) if !deadline.has_passed() => continue,
             Ok(n) => return Ok(n as usize),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,

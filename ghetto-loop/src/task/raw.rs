@@ -128,6 +128,9 @@ impl<F: Future + 'static> Runnable for Task<F> {
             panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx)))
         };
         match outcome {
+            // The fault layer (off unless asked for) may poll it again for
+            // nothing: a future must survive a wake-up that meant nothing.
+            Ok(Poll::Pending) if crate::sys::fault::spurious_wake() => waker.wake_by_ref(),
             Ok(Poll::Pending) => {}
             Ok(Poll::Ready(output)) => self.finish(Ok(output)),
             Err(payload) => {

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# ghetto-loop's conformance suites under injected faults (`make test` runs a
+# few seeds, `make soak` many more).
+#
+#   scripts/faults.sh [SEEDS] [RATE] [REPORT]
+#
+# SEEDS is a list ("1 2 3", the default) and RATE the chance that one hooked
+# call is disturbed (0.1 by default). Each seed runs the event-loop,
+# protocol, net, time and sync suites and the fault layer's own suite (which fails if a deliberately broken helper is *not*
+# caught), with ghetto-loop built with its `faults` feature and
+# GHETTO_FAULTS=SEED:RATE. A failing seed is printed with the command that
+# repeats it. At the end: how many faults were injected, by kind, over all
+# seeds (each thread that rolled the dice adds its tally to a log), written
+# to REPORT as well when one is given.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+seeds=${1:-"1 2 3"}
+rate=${2:-0.1}
+report=${3:-}
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+# The suites of issue 15's list. `selectors` and `task` stay out on purpose:
+# the selector suite asserts exactly which events a wait reports (a spurious
+# one is the fault), and the task suite counts polls and allocations.
+# Chapter 12's chat tests stay out too: three of them read the first
+# "not reading" (pause_writing) as "the peer's kernel buffer is full". An
+# injected EAGAIN makes the transport buffer replies while the kernel still
+# has room, so a pause comes early and a resume follows, which is flow
+# control working; those tests would need another way to fill the buffer.
+suites='package(ghetto-loop) & (binary(event_loop) | binary(protocol) | binary(net) | binary(time) | binary(sync) | binary(faults))'
+packages=(-p ghetto-loop)
+run_one() {
+    cargo nextest run "${packages[@]}" --features ghetto-loop/faults -E "$suites" \
+        --cargo-quiet --no-fail-fast --status-level fail --final-status-level fail "$@"
+}
+
+echo "== faults: building the suites with the faults feature"
+cargo nextest run "${packages[@]}" --features ghetto-loop/faults --no-run --cargo-quiet
+
+start=$SECONDS
+runs=0
+for seed in $seeds; do
+    echo "== faults: seed $seed, rate $rate"
+    if ! GHETTO_FAULTS="$seed:$rate" GHETTO_FAULTS_LOG="$log" run_one 2>&1 | grep -v '^\s*$'; then
+        echo "faults: seed $seed failed. Repeat it with:" >&2
+        echo "  GHETTO_FAULTS=$seed:$rate cargo nextest run ${packages[*]} --features ghetto-loop/faults -E '$suites'" >&2
+        exit 1
+    fi
+    runs=$((runs + 1))
+done
+
+# Totals over every thread of every test of every seed.
+totals=$(awk '{
+        for (i = 1; i <= NF; i++) { split($i, kv, "="); sum[kv[1]] += kv[2]; all += kv[2] }
+    } END {
+        printf "%d faults: %d EINTR, %d EAGAIN, %d short reads/writes, %d spurious events, %d spurious wake-ups",
+            all, sum["interrupted"], sum["would_block"], sum["short"], sum["spurious_events"], sum["spurious_wakes"]
+    }' "$log")
+summary="faults: $runs seeds (${seeds// /, }) at rate $rate, all green in $((SECONDS - start)) s; $totals injected."
+echo "$summary"
+if [ -n "$report" ]; then
+    mkdir -p "$(dirname "$report")"
+    echo "$summary" >"$report"
+fi
