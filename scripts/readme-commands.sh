@@ -20,6 +20,7 @@
 # new command, here, when you add one to the README.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 
 readme=${1:-README.md} # another file, to test this script
 log_dir=$(mktemp -d)
@@ -135,7 +136,7 @@ for cmd in "${commands[@]}"; do
             if [ -z "$ch" ]; then
                 echo "skip  $cmd (interactive, and no CH=NN: the target exists)"
                 checked=$((checked + 1))
-            elif ls "slides/$(printf '%02d' "$((10#$ch))")"-*.md >/dev/null 2>&1; then
+            elif ls "slides/$(pad "$ch")"-*.md >/dev/null 2>&1; then
                 echo "deck  $cmd (interactive; the deck exists)"
                 checked=$((checked + 1))
             else
@@ -154,13 +155,7 @@ for cmd in "${commands[@]}"; do
             # Starting an exercise creates the learner's mine.rs: only do it
             # where there is none, and remove the copy afterwards.
             ex=$(sed -n 's/.*EX=\([0-9-]*\).*/\1/p' <<<"$cmd")
-            dir=""
-            for d in chapters/*/exercises/*/; do
-                d=${d%/}
-                c=$(basename "$(dirname "$(dirname "$d")")")
-                e=$(basename "$d")
-                if [ "${c%%-*}-${e%%-*}" = "$ex" ]; then dir=$d; break; fi
-            done
+            dir=$(exercise_dir "$ex" 2>/dev/null) || dir=""
             if [ -z "$dir" ]; then
                 fail "$cmd: no exercise $ex"
             elif [ -e "$dir/mine.rs" ]; then

@@ -3,6 +3,7 @@
 # The course's main job: if this passes, every chapter runs first time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 
 chapters=$(find chapters -mindepth 1 -maxdepth 1 -type d -name '[0-9][0-9]-*' | sort)
 echo "Building every chapter first, so the demos' timelines measure the demos."
@@ -11,8 +12,11 @@ cargo build -q --bins $(for c in $chapters; do printf -- '-p ch%s ' "$(basename 
 failed=()
 for dir in $chapters; do
     name=$(basename "$dir")
-    title=$(sed -n '1s/^# *//p' "$dir/README.md")
-    printf '\n\033[1m=== %s: %s ===\033[0m\n' "$name" "$title"
+    title=$(title_of "$dir")
+    # Bold on a terminal only: `make tour > file` is plain text.
+    echo
+    bold "=== $name: $title ==="
+    echo
     # Each demo ends by itself in seconds; the timeout only bounds a broken one.
     if ! timeout 120 cargo run -q -p "ch$name"; then
         echo "!!! ch$name's demo failed"

@@ -22,6 +22,7 @@
 # Any error, or any block "definitely lost", fails this script.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 
 if ! command -v valgrind >/dev/null; then
     echo "== valgrind: not installed, so the memory checks are skipped."
@@ -38,10 +39,8 @@ memcheck() {
     local package=$1 test=$2 what=$3 binary
     shift 3
     echo "== valgrind: $what under memcheck"
-    # Build the test binary and ask cargo where it put it (this honours
-    # CARGO_TARGET_DIR and any other cargo setting).
-    binary=$(cargo test -q -p "$package" --test "$test" --no-run --message-format=json \
-        | grep "\"name\":\"$test\"" | grep -o '"executable":"[^"]*"' | cut -d'"' -f4 | tail -n1)
+    # Build the test binary and ask cargo where it put it.
+    binary=$(test_executables -p "$package" --test "$test" | tail -n1)
     if [ -z "$binary" ] || [ ! -x "$binary" ]; then
         echo "valgrind.sh: cargo did not report the test binary $package/$test" >&2
         exit 1

@@ -48,10 +48,14 @@ impl Runtime {
     /// timer drivers on, as in any server (ghetto-loop's loop always has its
     /// selector and its timer heap).
     pub fn tokio() -> std::io::Result<tokio::runtime::Runtime> {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_io()
-            .enable_time()
-            .build()
+        Runtime::tokio_builder().build()
+    }
+
+    /// The builder behind [`Runtime::tokio`], for a figure that adds a hook.
+    pub fn tokio_builder() -> tokio::runtime::Builder {
+        let mut builder = tokio::runtime::Builder::new_current_thread();
+        builder.enable_io().enable_time();
+        builder
     }
 }
 
@@ -131,7 +135,7 @@ pub fn measure<P: Plan, F: Figures>(
     limit: Duration,
 ) -> anyhow::Result<F> {
     let what = P::COMMAND;
-    let exe = std::env::current_exe().context("cannot find the bench binary to re-run")?;
+    let exe = crate::this_binary();
     let mut child = Command::new(exe)
         .args([what, runtime.name(), "--cpu", &cpu.to_string()])
         .args(plan.to_args())

@@ -19,39 +19,27 @@
 //! the same code on both runtimes where their APIs allow it (the mutex and
 //! channel workloads are [`crate::sync`]'s, spawn+join is [`crate::tasks`]').
 
-use std::fmt::Write as _;
 use std::future::Future;
 use std::path::Path;
-use std::pin::Pin;
 use std::process::Stdio;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::task::{Context as TaskContext, Poll, Waker};
 use std::time::Duration;
 
 use anyhow::{Context, anyhow, bail};
 
 use crate::child::Runtime;
+use crate::counts_table::{self, Comparison, ReportCounts, Row, Table};
 use crate::load::CountedLoad;
 use crate::pin::{self, Pinning, Placement};
 use crate::servers::{self, Server, Threads};
 use crate::sync::{Hold, SyncPlan};
 use crate::syscalls::{self, Tracer};
 use crate::tasks::TaskPlan;
+use crate::wakes;
 
 /// The one-thread servers the issue leaves out of the echo rows: select
 /// and poll rebuild or rescan their sets every turn, a cost the timing
 /// tables already show; the count starts at chapter 06's epoll.
 const BEFORE_EPOLL: [&str; 2] = ["ch04-select", "ch05-poll"];
-
-/// The servers that zero a 16 KiB read buffer before every read (chapter
-/// 06's `[0u8; READ_CHUNK]`, chapter 10's `vec![0; max]`, chapter 11's
-/// `[0u8; 16 * 1024]`): callgrind counts the `rep stos` once per element,
-/// so that zeroing is most of their instructions per round trip.
-const ZEROES_PER_READ: [&str; 3] = ["ch06-epoll", "ch10-generator-loop", "ch11-event-loop"];
-
-/// Below this many system calls per operation for tokio, no ratio: a
-/// fraction from the allocator's occasional `brk` is not a baseline.
-const RATIO_FLOOR: f64 = 0.1;
 
 /// Bytes per echo message.
 const MESSAGE: usize = 64;
@@ -59,6 +47,11 @@ const MESSAGE: usize = 64;
 /// The pause after each echo: long enough for a server under callgrind
 /// (~50x slower) to go back to waiting before the next message.
 const PAUSE: Duration = Duration::from_millis(1);
+
+/// The pause after each connect: taking a connection (accept, register,
+/// first poll) is several times an echo's work, and under callgrind a
+/// millisecond does not always cover it.
+const SETTLE: Duration = Duration::from_millis(5);
 
 /// The channel's capacity in the channel row.
 const CAPACITY: usize = 16;
@@ -123,27 +116,55 @@ impl Op {
         }
     }
 
-    /// The two amounts of work; timers wait in real time, so fewer.
+    /// Why ghetto-loop makes more system calls than tokio here, and what
+    /// would close the gap; `None` where it does not. The table prints it
+    /// next to a row only when the row is behind.
+    fn why_behind(self) -> Option<&'static str> {
+        match self {
+            Op::WakeRemote => Some(
+                "one system call more per wake-up: the loop's doorbell (an eventfd) is \
+                 watched level-triggered, the same way by every backend, so the loop \
+                 `read`s it after each ring to quiet it; tokio's (mio's) eventfd is \
+                 registered edge-triggered and read only when a write finds its counter \
+                 full. Registering the doorbell edge-triggered on epoll and draining it \
+                 only then would close the gap (`sys/epoll.rs`, `sys/doorbell.rs`); \
+                 select and poll have no edge-triggered mode and would keep the read.",
+            ),
+            Op::Channel | Op::MutexHandoff => Some(
+                "a zero-timeout `epoll_wait` per pass: ghetto-loop keeps asyncio's rule \
+                 (chapter 11) that a pass runs only what was queued before it began and \
+                 looks at the fds once, so a task woken by another task runs in the next \
+                 pass, after a look. A mutex hand-off takes two passes (the woken task's, \
+                 then its yield's) where tokio looks once (for the yield); a full channel \
+                 parks its sender, so every 16 messages take two passes where tokio, which \
+                 looks at I/O only when its queue is empty or every 61 polls \
+                 (`event_interval`), takes none. Running the tasks woken during a pass in \
+                 that same pass, up to a budget, would close it, and would undo the rule \
+                 chapter 11 teaches and tests.",
+            ),
+            _ => None,
+        }
+    }
+
+    /// The two amounts of work; timers and wake-ups from another thread
+    /// wait in real time, so fewer.
     fn sizes(self, quick: bool) -> (usize, usize) {
         match (self, quick) {
             (_, true) => (20, 60),
             (Op::Timer, false) => (100, 500),
+            (Op::WakeRemote, false) => (500, 2_500),
             (_, false) => (1_000, 5_000),
         }
     }
 }
 
-/// One row: a count per operation for one runtime or server.
-#[derive(Debug, Clone)]
-struct Row {
-    /// The operation, as the table says it.
-    what: String,
-    /// The runtime or server.
-    who: String,
-    /// Instructions per operation, or why there is none.
-    instructions: Result<f64, String>,
-    /// System calls per operation, or why there is none.
-    syscalls: Result<f64, String>,
+/// Why ghetto-loop is behind tokio on the operation a row calls `what`,
+/// if that operation has a known reason.
+pub(crate) fn why_behind(what: &str) -> Option<&'static str> {
+    Op::ALL
+        .into_iter()
+        .find(|op| op.what() == what)
+        .and_then(Op::why_behind)
 }
 
 /// Whether valgrind runs here: `Err` says why not and what to do.
@@ -186,7 +207,8 @@ fn parse_count(tracer: Tracer, text: &str) -> anyhow::Result<u64> {
     }
 }
 
-/// `bench counts`: every row, written to `out/counts.md`.
+/// `bench counts`: every row, written to `out/counts.md` and
+/// `out/counts.csv`, compared with the run before.
 pub fn run(quick: bool, out: &Path) -> anyhow::Result<()> {
     let dir = out.join("counts");
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
@@ -247,11 +269,62 @@ pub fn run(quick: bool, out: &Path) -> anyhow::Result<()> {
             });
         }
     }
-    let path = out.join("counts.md");
-    std::fs::write(&path, render(&rows, quick))
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    eprintln!("bench: counts in {}", path.display());
+    let table = Table {
+        rows,
+        quick,
+        build: counts_table::build_id()?,
+    };
+    let comparison = table.write(out)?;
+    eprintln!(
+        "bench: counts in {}",
+        out.join(counts_table::MARKDOWN).display()
+    );
+    if let Some(Comparison {
+        largest: Some(change),
+        ..
+    }) = comparison
+    {
+        eprintln!(
+            "bench: largest change since the run before: {:.3} % ({}, {})",
+            change.share * 100.0,
+            change.row,
+            change.column
+        );
+    }
     Ok(())
+}
+
+/// The counts for a run's report: the table in `out` if it is a full run
+/// of this same build, else (if `count_if_missing`) a fresh full count
+/// (~3 min).
+pub fn for_report(out: &Path, count_if_missing: bool) -> anyhow::Result<ReportCounts> {
+    let build = counts_table::build_id()?;
+    if let Ok((table, comparison)) = Table::read(out)
+        && table.build == build
+        && !table.quick
+    {
+        eprintln!("bench: counts per operation of this build found, reused");
+        return Ok(ReportCounts {
+            table,
+            comparison,
+            reused: true,
+        });
+    }
+    if !count_if_missing {
+        bail!(
+            "this suite only reuses the table `make bench-counts` writes, and {} holds \
+             none from this build: run `make bench-counts`, then this again",
+            out.display()
+        );
+    }
+    eprintln!("bench: counting instructions and system calls per operation (~3 min)");
+    run(false, out)?;
+    let (table, comparison) = Table::read(out)?;
+    Ok(ReportCounts {
+        table,
+        comparison,
+        reused: false,
+    })
 }
 
 /// `Err` (why) if `tracer` cannot run here.
@@ -299,6 +372,7 @@ fn echo_count(
             round_trips: n,
             message: MESSAGE,
             pause: Some(PAUSE),
+            settle: Some(SETTLE),
             cpu: place.client,
             connections,
         };
@@ -317,7 +391,7 @@ fn op_count(
     quick: bool,
     dir: &Path,
 ) -> anyhow::Result<f64> {
-    let exe = std::env::current_exe().context("cannot find the bench binary to re-run")?;
+    let exe = crate::this_binary();
     let (small, large) = op.sizes(quick);
     let mut counts = Vec::new();
     for n in [small, large] {
@@ -367,9 +441,20 @@ pub fn do_op(op: Op, runtime: Runtime, n: usize) -> anyhow::Result<()> {
                     let _ = rt.block_on(crate::tasks::spawn_join_ns(half(n), tokio::spawn))?;
                 }
                 Op::WakeLocal => {
-                    rt.block_on(wake_local(n, tokio::spawn, tokio::task::yield_now))?
+                    rt.block_on(wakes::wake_local(n, tokio::spawn, tokio::task::yield_now))?
                 }
-                Op::WakeRemote => rt.block_on(wake_remote(n, tokio::spawn))?,
+                Op::WakeRemote => {
+                    let (handoff, heard) = wakes::Handoff::new()?;
+                    // The hook runs each time the runtime is about to sleep,
+                    // after every task's poll has returned.
+                    let rt = Runtime::tokio_builder()
+                        .on_thread_park({
+                            let handoff = handoff.clone();
+                            move || handoff.announce()
+                        })
+                        .build()?;
+                    rt.block_on(wakes::wake_remote(n, handoff, heard, tokio::spawn))?
+                }
                 Op::Timer => rt.block_on(timers(n, tokio::time::sleep)),
                 Op::Channel => {
                     let _ = rt.block_on(crate::sync::tokio_channel(channel(n)))?;
@@ -386,8 +471,18 @@ pub fn do_op(op: Op, runtime: Runtime, n: usize) -> anyhow::Result<()> {
                 Op::SpawnJoin => {
                     let _ = run(crate::tasks::spawn_join_ns(half(n), task::spawn))??;
                 }
-                Op::WakeLocal => run(wake_local(n, task::spawn, task::yield_now))??,
-                Op::WakeRemote => run(wake_remote(n, task::spawn))??,
+                Op::WakeLocal => run(wakes::wake_local(n, task::spawn, task::yield_now))??,
+                Op::WakeRemote => {
+                    let (handoff, heard) = wakes::Handoff::new()?;
+                    run(async move {
+                        // The hook runs at the end of each pass, after the
+                        // pass's polls have returned.
+                        let announcer = handoff.clone();
+                        ghetto_loop::event_loop::LoopHandle::current()
+                            .on_pass(move |_| announcer.announce());
+                        wakes::wake_remote(n, handoff, heard, task::spawn).await
+                    })??
+                }
                 Op::Timer => run(timers(n, ghetto_loop::time::sleep))?,
                 Op::Channel => {
                     let _ = run(crate::sync::ghetto_channel(channel(n)))??;
@@ -435,232 +530,6 @@ async fn timers<S: Future<Output = ()>>(n: usize, sleep: impl Fn(Duration) -> S)
     }
 }
 
-/// What a [`Parked`] task and its waker share.
-#[derive(Debug, Default)]
-struct Doorbell {
-    state: Mutex<Bell>,
-    /// Rung when the task parks, for a waker on another thread.
-    parked: Condvar,
-}
-
-#[derive(Debug, Default)]
-struct Bell {
-    /// Set by the waker, cleared by the task.
-    rung: bool,
-    /// The parked task's waker.
-    waker: Option<Waker>,
-    /// A thread waits on `parked`: only then is it notified, since
-    /// notifying costs a `futex` call even when nobody waits.
-    watched: bool,
-}
-
-impl Doorbell {
-    fn lock(&self) -> MutexGuard<'_, Bell> {
-        // A poisoned lock means a panic elsewhere already failed the run.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Whether the task is parked and waiting to be woken.
-    fn parked(&self) -> bool {
-        self.lock().waker.is_some()
-    }
-
-    /// Rings: takes the parked task's waker and wakes it.
-    fn ring(&self, mut bell: MutexGuard<'_, Bell>) {
-        bell.rung = true;
-        let waker = bell.waker.take();
-        drop(bell);
-        if let Some(waker) = waker {
-            waker.wake();
-        }
-    }
-}
-
-/// A task that parks `left` times, each time until its doorbell rings.
-#[derive(Debug)]
-struct Parked {
-    bell: Arc<Doorbell>,
-    left: usize,
-}
-
-impl Future for Parked {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<()> {
-        let bell = self.bell.clone();
-        let mut state = bell.lock();
-        if state.rung {
-            state.rung = false;
-            self.left -= 1;
-        }
-        if self.left == 0 {
-            return Poll::Ready(());
-        }
-        state.waker = Some(cx.waker().clone());
-        let watched = state.watched;
-        drop(state);
-        if watched {
-            bell.parked.notify_one();
-        }
-        Poll::Pending
-    }
-}
-
-/// `n` wake-ups of a parked task by another task on the same thread, which
-/// yields until the task has parked again.
-async fn wake_local<H, E, Y>(
-    n: usize,
-    spawn: impl Fn(Parked) -> H,
-    yield_now: impl Fn() -> Y,
-) -> anyhow::Result<()>
-where
-    H: Future<Output = Result<(), E>>,
-    E: std::error::Error + Send + Sync + 'static,
-    Y: Future<Output = ()>,
-{
-    let bell = Arc::new(Doorbell::default());
-    let task = spawn(Parked {
-        bell: bell.clone(),
-        left: n,
-    });
-    for _ in 0..n {
-        while !bell.parked() {
-            yield_now().await;
-        }
-        bell.ring(bell.lock());
-    }
-    task.await?;
-    Ok(())
-}
-
-/// `n` wake-ups of a parked task by a thread of its own, which waits on a
-/// condition variable until the task has parked again.
-async fn wake_remote<H, E>(n: usize, spawn: impl Fn(Parked) -> H) -> anyhow::Result<()>
-where
-    H: Future<Output = Result<(), E>>,
-    E: std::error::Error + Send + Sync + 'static,
-{
-    let bell = Arc::new(Doorbell::default());
-    let task = spawn(Parked {
-        bell: bell.clone(),
-        left: n,
-    });
-    let waker = std::thread::Builder::new()
-        .name("waker".to_owned())
-        .spawn({
-            let bell = bell.clone();
-            move || {
-                for _ in 0..n {
-                    let mut state = bell.lock();
-                    while state.waker.is_none() {
-                        state.watched = true;
-                        state = bell.parked.wait(state).unwrap_or_else(|e| e.into_inner());
-                    }
-                    state.watched = false;
-                    bell.ring(state);
-                }
-            }
-        })
-        .context("cannot start the waking thread")?;
-    task.await?;
-    waker
-        .join()
-        .map_err(|_| anyhow!("the waking thread panicked"))?;
-    Ok(())
-}
-
-/// The table, with what is deterministic and what is not.
-fn render(rows: &[Row], quick: bool) -> String {
-    let mut md = String::new();
-    let _ = writeln!(md, "# Counts per operation: ghetto-loop against tokio\n");
-    if quick {
-        let _ = writeln!(
-            md,
-            "**Quick run: proves the counts come out, not a measurement.**\n"
-        );
-    }
-    let _ = writeln!(
-        md,
-        "Written by `make bench-counts` (`cargo run --release -p bench -- counts`). \
-         Each figure is `(count(large) - count(small)) / (large - small)` over two \
-         runs that differ only in the amount of work, so start-up and shut-down \
-         cancel. **Instructions** are user-space instructions counted by valgrind's \
-         callgrind: deterministic, the same every run to within a fraction of a \
-         percent for the same build. **System calls** are counted exactly by \
-         `strace -f -c`; they are deterministic where nothing races (the echo rows \
-         are paced, 1 ms after each echo, so the server always goes back to \
-         waiting), and can move where two threads race (the wake from another \
-         thread, marked (r), whose instruction count moves too). No figure here is a timing; the timings are in `make bench`'s \
-         report.\n"
-    );
-    let _ = writeln!(
-        md,
-        "Echo rows count the server process only; the load comes from the harness, \
-         a separate process, 64-byte messages, at 100 connections taking the \
-         connections in turn. Other rows count a child that does N of one operation \
-         (`bench op`), the same code on both runtimes; both tracers count every \
-         thread of the process, so the wake from another thread includes the waking \
-         thread's condition-variable hand-off. callgrind counts a `rep stos` once per \
-         element: a server that zeroes a 16 KiB buffer per read (chapter 06) shows \
-         ~16,000 instructions for it.\n"
-    );
-    let _ = writeln!(
-        md,
-        "| operation | runtime / server | instructions/op | x tokio | syscalls/op | x tokio |"
-    );
-    let _ = writeln!(md, "|---|---|---:|---:|---:|---:|");
-    let mut notes = Vec::new();
-    for row in rows {
-        let tokio = rows
-            .iter()
-            .find(|r| r.what == row.what && r.who == servers::TOKIO);
-        let cell =
-            |figure: &Result<f64, String>, digits: usize, notes: &mut Vec<String>| match figure {
-                Ok(v) => format!("{v:.digits$}"),
-                Err(why) => {
-                    notes.push(format!("{} / {}: {why}", row.what, row.who));
-                    format!("n/a [{}]", notes.len())
-                }
-            };
-        let ratio = |pick: fn(&Row) -> &Result<f64, String>| match (pick(row), tokio.map(pick)) {
-            (Ok(v), Some(Ok(t))) if *t >= RATIO_FLOOR => format!("{:.2}", v / t),
-            _ => "-".to_owned(),
-        };
-        let mut instructions = cell(&row.instructions, 1, &mut notes);
-        if ZEROES_PER_READ.contains(&row.who.as_str()) {
-            instructions.push_str(" (z)");
-        }
-        if row.what == Op::WakeRemote.what() {
-            instructions.push_str(" (r)");
-        }
-        let mut syscalls = cell(&row.syscalls, 2, &mut notes);
-        if row.what == Op::WakeRemote.what() {
-            syscalls.push_str(" (r)");
-        }
-        let _ = writeln!(
-            md,
-            "| {} | {} | {instructions} | {} | {syscalls} | {} |",
-            row.what,
-            row.who,
-            ratio(|r| &r.instructions),
-            ratio(|r| &r.syscalls),
-        );
-    }
-    let _ = writeln!(
-        md,
-        "\n(z): mostly the zeroing of a 16 KiB read buffer before every read, which \
-         callgrind counts once per element (`rep stos`); the server's own work is \
-         nearer the figures without it.\n\n(r): two threads race (does the waking \
-         thread find the task parked, or must it sleep on the condition variable \
-         first?), so both its counts move by a percent or two between runs: a figure to \
-         read like a timing."
-    );
-    for (i, note) in notes.iter().enumerate() {
-        let _ = writeln!(md, "\n[{}] {note}", i + 1);
-    }
-    md
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -678,6 +547,36 @@ mod tests {
             assert_eq!(Op::named(op.name()), Some(op));
         }
         assert_eq!(per_op(100, 300, 100), 2.0);
+    }
+
+    #[test]
+    fn the_report_reuses_the_counts_of_the_same_build() {
+        let dir = std::env::temp_dir().join(format!("bench-counts-reuse-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let table = Table {
+            rows: vec![Row {
+                what: Op::Channel.what().to_owned(),
+                who: "ghetto-loop".to_owned(),
+                instructions: Ok(372.4),
+                syscalls: Ok(0.125),
+            }],
+            quick: false,
+            build: counts_table::build_id().unwrap(),
+        };
+        table.write(&dir).unwrap();
+        // Counting afresh would take minutes and replace the row: reused,
+        // it comes back as written.
+        let counts = for_report(&dir, false).unwrap();
+        assert!(counts.reused);
+        assert_eq!(counts.table, table);
+        let md = counts.markdown();
+        assert!(md.starts_with("## Counts per operation"), "{md}");
+        assert!(
+            md.contains("| ghetto-loop | 372.4 | - | 0.12 | - |"),
+            "{md}"
+        );
+        assert!(md.contains("reused"), "{md}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -17,22 +17,34 @@ use nix::unistd::{SysconfVar, sysconf};
 /// `/proc/PID/stat`. Its resolution is a clock tick (10 ms on most Linux
 /// machines), fine over windows of a second.
 pub fn process(pid: u32) -> io::Result<Duration> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    stat_ticks(&format!("/proc/{pid}"), 11)
+}
+
+/// CPU time (user + system) of this process's children that have ended
+/// and been waited for (`cutime` and `cstime` in `/proc/self/stat`): read
+/// before and after a child that runs to its end, the difference is that
+/// child's CPU time, all its threads, if no other child is reaped between.
+pub fn waited_children() -> io::Result<Duration> {
+    stat_ticks("/proc/self", 13)
+}
+
+/// The sum of the two clock-tick fields at `first` and `first + 1` after
+/// the command name in `DIR/stat`.
+fn stat_ticks(dir: &str, first: usize) -> io::Result<Duration> {
+    let stat = std::fs::read_to_string(format!("{dir}/stat"))?;
     // The command name (field 2) is in parentheses and may hold spaces or
     // parentheses itself; the fields after the last ')' are plain numbers.
     // utime and stime are fields 14 and 15, so 11 and 12 after the ')'
-    // (which is followed by field 3, the state).
+    // (which is followed by field 3, the state); cutime and cstime are 16
+    // and 17, so 13 and 14.
     let after_name = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
     let fields: Vec<&str> = after_name.split_whitespace().collect();
     let ticks = |i: usize| -> io::Result<u64> {
         fields.get(i).and_then(|f| f.parse().ok()).ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("unexpected /proc/{pid}/stat"),
-            )
+            io::Error::new(io::ErrorKind::InvalidData, format!("unexpected {dir}/stat"))
         })
     };
-    from_ticks(ticks(11)? + ticks(12)?)
+    from_ticks(ticks(first)? + ticks(first + 1)?)
 }
 
 /// CPU time of the calling thread (`CLOCK_THREAD_CPUTIME_ID`), to the
@@ -72,6 +84,11 @@ impl Busy {
             cpus: busy,
             process: process(pid)?,
         })
+    }
+
+    /// The process's CPU time at this reading.
+    pub fn process_time(&self) -> Duration {
+        self.process
     }
 
     /// What others used of the CPUs from this reading to `later`, in shares
@@ -155,6 +172,20 @@ mod tests {
         // or two.
         let used = process(std::process::id()).unwrap() - before;
         assert!(used >= Duration::from_millis(70), "{used:?}");
+    }
+
+    #[test]
+    fn a_waited_for_child_counts_once_it_is_reaped() {
+        // A shell loop that spins: about 0.3 s of CPU on this course's
+        // machines, far above the bound asserted.
+        let before = waited_children().unwrap();
+        let status = std::process::Command::new("sh")
+            .args(["-c", "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done"])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let used = waited_children().unwrap() - before;
+        assert!(used >= Duration::from_millis(20), "{used:?}");
     }
 
     #[test]

@@ -298,6 +298,6 @@ impl Row {
 }
 
 /// A field in double quotes, with inner quotes doubled (RFC 4180).
-fn quote(text: &str) -> String {
+pub(crate) fn quote(text: &str) -> String {
     format!("\"{}\"", text.replace('"', "\"\""))
 }

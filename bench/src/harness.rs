@@ -6,9 +6,11 @@
 //! server by server, so a burst of background load lands on several
 //! servers' runs instead of on every run of one. The few-busy-among-idle
 //! cells come next: they are echo cells with idle connections beside the
-//! busy ones, run by the same code. The system call counts come last: they
-//! run the servers under strace, and counts do not mind a busy machine the
-//! way timings do. The runtime figures (tasks, timers, sync) run right
+//! busy ones, run by the same code; chapter 21's HTTP cells (wrk, the
+//! fetcher) follow, timings too. The system call counts come near the
+//! end: they run the servers under strace, and counts do not mind a busy
+//! machine the way timings do; the counts per operation (callgrind and
+//! strace) close the run for the same reason. The runtime figures (tasks, timers, sync) run right
 //! after the selector waits, while the machine is as quiet as the run gets
 //! (timer lateness is the most sensitive to noise), each in a child
 //! process of its own. Every run starts a fresh server (or
@@ -33,7 +35,7 @@ use crate::results::{
 use crate::selector_wait::{self, WaitPlan};
 use crate::server_process::ServerProcess;
 use crate::servers::Server;
-use crate::suite::Suite;
+use crate::suite::{CountsInReport, Suite};
 use crate::sync::SyncFigures;
 use crate::syscalls::{self, Group, Pacing, SyscallPlan};
 use crate::timers::TimerFigures;
@@ -103,7 +105,14 @@ pub fn run(suite: &Suite, out: &Path, command: String) -> anyhow::Result<Results
         .copied()
         .collect();
     let busy = harness.busy_among_idle(&busy_placements)?;
+    let http = crate::http::measure(&mut harness, suite, &placements, quiet_place)?;
     let syscalls = harness.syscalls(quiet_place, &strace)?;
+    // Last, like the system calls: counts do not mind a busy machine.
+    let count_if_missing = suite.counts == CountsInReport::ReuseOrCount;
+    let counts = crate::counts::for_report(out, count_if_missing).map_err(|e| {
+        eprintln!("note: no counts per operation: {e:#}");
+        format!("{e:#}")
+    });
     Ok(Results {
         suite: suite.clone(),
         command,
@@ -121,6 +130,8 @@ pub fn run(suite: &Suite, out: &Path, command: String) -> anyhow::Result<Results
         tasks,
         timers,
         sync,
+        counts,
+        http,
     })
 }
 
@@ -451,6 +462,16 @@ impl Harness<'_> {
     }
 }
 
+impl crate::http::Cells for Harness<'_> {
+    fn log(&mut self, server: &Server, what: &str) -> anyhow::Result<PathBuf> {
+        self.log_file(server, what)
+    }
+
+    fn done(&mut self, what: &str, result: &str) {
+        self.progress.done(what, result);
+    }
+}
+
 /// One echo run: a fresh server, the idle connections if any, the closed
 /// loop of the busy ones, a check that the server survived it.
 fn echo_run(
@@ -578,7 +599,8 @@ impl Progress {
             + suite.memory_cells()
             + suite.echo_cells()
             + suite.busy_cells()
-            + suite.syscall_cells();
+            + suite.syscall_cells()
+            + suite.http.cells(suite.runs);
         eprintln!(
             "bench: {} suite, {} servers, {total} cells, about {} (forecast)",
             suite.name,

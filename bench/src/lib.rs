@@ -15,11 +15,17 @@
 //! * [`selector_wait`]: the cost of one selector wait against idle fds.
 //! * [`syscalls`]: system calls per round trip, counted by strace.
 //! * [`counts`]: instructions (callgrind) and system calls per operation,
-//!   ghetto-loop against tokio: `make bench-counts`.
+//!   ghetto-loop against tokio: `make bench-counts`; [`wakes`] holds its
+//!   wake-up workloads, [`counts_table`] its table and the comparison with
+//!   the run before.
 //! * [`tasks`]: the cost of spawning, joining and parking a task, on
 //!   ghetto-loop and on tokio; [`timers`]: how late a timer fires and what
 //!   one costs; [`sync`]: mutex hand-offs and channel messages per second.
 //!   Each runtime in a fresh [`child`] process.
+//! * [`http`]: chapter 21's HTTP server on both runtimes under [`wrk`],
+//!   on one loop and on every core; [`fetch`]: its fetcher on both;
+//!   [`http_syscalls`]: the server's system calls per request;
+//!   [`http_report`]: their sections of the report.
 //! * [`harness`]: runs every cell with progress on stderr into [`results`].
 //! * [`report`], [`plots`] (drawn with [`svg`]) and [`csv`]: the output.
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
@@ -32,10 +38,15 @@ compile_error!(
 pub mod child;
 pub mod cli;
 pub mod counts;
+pub mod counts_table;
 pub mod cpu_time;
 pub mod csv;
 pub mod failures;
+pub mod fetch;
 pub mod harness;
+pub mod http;
+pub mod http_report;
+pub mod http_syscalls;
 pub mod load;
 pub mod machine;
 pub mod pin;
@@ -55,6 +66,8 @@ pub mod tasks;
 pub mod timers;
 pub mod tokio_echo;
 pub mod units;
+pub mod wakes;
+pub mod wrk;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -70,6 +83,13 @@ pub fn default_out_dir() -> PathBuf {
         .unwrap_or(Path::new("."))
         .join("target")
         .join("bench")
+}
+
+/// This very binary, to run again as a child: `/proc/PID/exe` names the
+/// file this process runs even after a rebuild has replaced it on disk, so
+/// the children of a run always run the same code as the run itself.
+pub fn this_binary() -> PathBuf {
+    PathBuf::from(format!("/proc/{}/exe", std::process::id()))
 }
 
 /// The files a run writes into its output directory, besides `logs/`.

@@ -36,7 +36,8 @@ use crate::stats::percentile;
 /// full accept queue, which would cost a one-second retransmit each.
 const OPEN_IN_FLIGHT: usize = 64;
 
-/// How long opening one connection (connect plus first echo) may take.
+/// How long each step of opening one connection (the connect, then the
+/// first echo) may take.
 const OPEN_LIMIT: Duration = Duration::from_secs(10);
 
 /// How long one round trip may take before it counts as a stall.
@@ -243,6 +244,9 @@ pub struct CountedLoad {
     pub message: usize,
     /// A pause after each echo (`None`: the next message goes at once).
     pub pause: Option<Duration>,
+    /// A pause after each connect, before the connection's first message
+    /// (`None`: none).
+    pub settle: Option<Duration>,
     /// The CPU the load's thread is pinned to.
     pub cpu: usize,
     /// Connections open at once; the round trips take them in turn, one
@@ -263,7 +267,17 @@ pub fn run_counted<T: Send>(
     on_pinned_runtime(load.cpu, move || async move {
         let mut streams = Vec::new();
         for id in 0..load.connections.max(1) {
-            streams.push(open_one(load.addr, load.message, id).await?);
+            let stream = connect(load.addr).await?;
+            // The server takes a new connection in two steps: the accept,
+            // then (tokio) a "writable" event for the new socket as soon as
+            // it is registered. Whether that event comes alone or with the
+            // first message depends on which arrives first, and moves the
+            // count of waits from run to run. A pause here lets the server
+            // go back to waiting first, every time.
+            if let Some(settle) = load.settle {
+                std::thread::sleep(settle);
+            }
+            streams.push(first_round_trip(stream, load.message, id).await?);
         }
         let mut sent = vec![0u8; load.message];
         let mut echoed = vec![0u8; load.message];
@@ -502,21 +516,38 @@ async fn open_all(addr: SocketAddr, n: usize, size: usize) -> (Vec<TcpStream>, F
 }
 
 async fn open_one(addr: SocketAddr, size: usize, id: usize) -> Result<TcpStream, Failure> {
+    let stream = connect(addr).await?;
+    first_round_trip(stream, size, id).await
+}
+
+/// Connects, with no delay on small writes.
+async fn connect(addr: SocketAddr) -> Result<TcpStream, Failure> {
     let open = async {
-        let mut stream = TcpStream::connect(addr).await.map_err(Failure::Connect)?;
+        let stream = TcpStream::connect(addr).await.map_err(Failure::Connect)?;
         // Each message is one write; without this, Nagle's algorithm could
         // hold a message back waiting for an ACK and measure the kernel's
         // delayed-ACK timer instead of the server.
         stream.set_nodelay(true).map_err(Failure::Other)?;
-        let mut sent = vec![0u8; size];
-        fill(&mut sent, id as u8);
-        let mut echoed = vec![0u8; size];
-        round_trip(&mut stream, &sent, &mut echoed).await?;
         Ok(stream)
     };
     timeout(OPEN_LIMIT, open)
         .await
         .unwrap_or(Err(Failure::Timeout))
+}
+
+/// One round trip on a new connection, which proves it is served.
+async fn first_round_trip(
+    mut stream: TcpStream,
+    size: usize,
+    id: usize,
+) -> Result<TcpStream, Failure> {
+    let mut sent = vec![0u8; size];
+    fill(&mut sent, id as u8);
+    let mut echoed = vec![0u8; size];
+    timeout(OPEN_LIMIT, round_trip(&mut stream, &sent, &mut echoed))
+        .await
+        .unwrap_or(Err(Failure::Timeout))?;
+    Ok(stream)
 }
 
 /// Writes `sent`, reads exactly as many bytes back, and checks they match.

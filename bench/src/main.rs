@@ -25,7 +25,7 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::List => {
-            for server in servers::SERVERS {
+            for server in servers::SERVERS.iter().chain(bench::http::SERVERS) {
                 println!("{:<24} {}", server.name, server.what);
             }
             Ok(())
@@ -72,6 +72,7 @@ fn serve(
     traced: Option<(Tracer, PathBuf)>,
 ) -> anyhow::Result<()> {
     let server = servers::find(name)
+        .or_else(|| bench::http::find(name))
         .ok_or_else(|| anyhow!("no server called {name:?} (try `bench list`)"))?;
     bench::server_process::die_with_parent().context("cannot tie the server to the harness")?;
     if let Some(cpu) = cpu {

@@ -92,6 +92,25 @@ pub fn pin_current_thread(cpu: usize) -> io::Result<()> {
     Ok(())
 }
 
+/// Runs `f` on a thread of its own pinned to `cpu`, and returns what it
+/// returns. A process started there inherits the pin (a child takes the
+/// CPU affinity of the thread that starts it), and so do its threads.
+pub fn on_cpu<T: Send>(
+    cpu: usize,
+    f: impl FnOnce() -> anyhow::Result<T> + Send,
+) -> anyhow::Result<T> {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                pin_current_thread(cpu)
+                    .map_err(|e| anyhow::anyhow!("cannot pin to CPU {cpu}: {e}"))?;
+                f()
+            })
+            .join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("the thread pinned to CPU {cpu} panicked")))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,6 +22,7 @@ pub fn render(results: &Results, logs: &Path) -> String {
     let mut md = String::new();
     header(&mut md, results);
     method(&mut md, results);
+    counts(&mut md, results);
     throughput(&mut md, results);
     cpu_per_round_trip(&mut md, results);
     latency(&mut md, results);
@@ -33,6 +34,7 @@ pub fn render(results: &Results, logs: &Path) -> String {
     timers(&mut md, results);
     timer_crowd(&mut md, results);
     sync(&mut md, results);
+    crate::http_report::render(&mut md, results);
     failures(&mut md, results);
     server_logs(&mut md, results, logs);
     plots(&mut md);
@@ -89,6 +91,20 @@ fn header(md: &mut String, r: &Results) {
         }
     }
     let _ = writeln!(md);
+}
+
+/// The counts per operation: the figures that repeat from run to run.
+fn counts(md: &mut String, r: &Results) {
+    match &r.counts {
+        Ok(counts) => md.push_str(&counts.markdown()),
+        Err(why) => {
+            let _ = writeln!(
+                md,
+                "## Counts per operation: ghetto-loop against tokio\n\n**Not counted**: \
+                 {why}.\n"
+            );
+        }
+    }
 }
 
 fn method(md: &mut String, r: &Results) {
@@ -225,7 +241,7 @@ fn p99_cell(summary: &EchoSummary, tokio: Option<&EchoSummary>) -> String {
 
 /// A figure that may be missing (`missing` says why), with its spread and the
 /// ratio to tokio's in the same cell when tokio has one.
-fn measured_cell(
+pub(crate) fn measured_cell(
     value: Option<Spread>,
     tokio: Option<Spread>,
     format: fn(f64) -> String,
@@ -514,15 +530,7 @@ fn syscalls(md: &mut String, r: &Results) {
                 pacing.name()
             ),
         };
-        let _ = write!(md, "| server | total |");
-        for group in Group::ALL {
-            let _ = write!(md, " {} |", group.name());
-        }
-        let _ = writeln!(
-            md,
-            " failed | by name |\n|---|---:|{}---:|---|",
-            "---:|".repeat(Group::ALL.len())
-        );
+        syscall_table_head(md);
         let tokio = match r.syscall_summary(TOKIO, pacing) {
             Summary::Value { value, .. } => Some(value),
             _ => None,
@@ -571,9 +579,23 @@ fn syscalls(md: &mut String, r: &Results) {
     }
 }
 
+/// The head of a table of system calls: total, the groups, failed, by
+/// name.
+pub(crate) fn syscall_table_head(md: &mut String) {
+    let _ = write!(md, "| server | total |");
+    for group in Group::ALL {
+        let _ = write!(md, " {} |", group.name());
+    }
+    let _ = writeln!(
+        md,
+        " failed | by name |\n|---|---:|{}---:|---|",
+        "---:|".repeat(Group::ALL.len())
+    );
+}
+
 /// Calls per round trip with two decimals; a difference of counts can come
 /// out a hair below zero, which is zero.
-fn calls(v: f64) -> String {
+pub(crate) fn calls(v: f64) -> String {
     if v.abs() < 0.005 {
         "0.00".to_owned()
     } else {
@@ -582,7 +604,7 @@ fn calls(v: f64) -> String {
 }
 
 /// `recvfrom 2.00 (1.00 failed), sendto 1.00`: every name with a count.
-fn by_name(count: &SyscallCount) -> String {
+pub(crate) fn by_name(count: &SyscallCount) -> String {
     let names: Vec<String> = count
         .by_name
         .iter()
@@ -762,7 +784,7 @@ fn with_baseline<S: Clone>(
 }
 
 /// `once` or `3 times`.
-fn times(runs: usize) -> String {
+pub(crate) fn times(runs: usize) -> String {
     match runs {
         1 => "once".to_owned(),
         n => format!("{n} times"),
@@ -1056,7 +1078,7 @@ fn sync(md: &mut String, r: &Results) {
 }
 
 /// `median (low–high)`, or just the median when there is no spread (one run).
-fn spread(s: Spread, format: fn(f64) -> String) -> String {
+pub(crate) fn spread(s: Spread, format: fn(f64) -> String) -> String {
     let (low, high) = (format(s.low), format(s.high));
     // Runs that differ below the printed precision have no spread to show.
     if low == high {
@@ -1166,6 +1188,7 @@ fn failures(md: &mut String, r: &Results) {
             }
         }
     }
+    lines.extend(crate::http_report::failure_lines(r));
     if lines.is_empty() {
         let _ = writeln!(
             md,
@@ -1321,11 +1344,11 @@ fn detail(md: &mut String, r: &Results) {
 }
 
 /// `87%` of one CPU, or `–` when it could not be read.
-fn percent(share: Option<f64>) -> String {
+pub(crate) fn percent(share: Option<f64>) -> String {
     share.map_or("–".to_owned(), |s| format!("{:.0}%", s * 100.0))
 }
 
-fn unmeasured<T>(summary: &Summary<T>) -> String {
+pub(crate) fn unmeasured<T>(summary: &Summary<T>) -> String {
     match summary {
         Summary::Value { .. } => "measured".to_owned(),
         Summary::Failed(_) => "**failed** (see Failures)".to_owned(),
@@ -1334,7 +1357,7 @@ fn unmeasured<T>(summary: &Summary<T>) -> String {
     }
 }
 
-fn warnings(failures: u64, failed_runs: usize) -> String {
+pub(crate) fn warnings(failures: u64, failed_runs: usize) -> String {
     match (failures, failed_runs) {
         (0, 0) => String::new(),
         (f, 0) => format!(" ⚠ {f} failed"),

@@ -173,6 +173,10 @@ pub struct Results {
     pub timers: Vec<RuntimeRun<TimerFigures>>,
     /// Every run of every sync cell.
     pub sync: Vec<RuntimeRun<SyncFigures>>,
+    /// The counts per operation, or why there are none.
+    pub counts: Result<crate::counts_table::ReportCounts, String>,
+    /// Chapter 21's HTTP server under wrk, its fetcher, its system calls.
+    pub http: crate::http::HttpResults,
 }
 
 /// A cell's runs boiled down to what a table shows.
@@ -415,7 +419,7 @@ fn summarize_echo<'a>(runs: impl Iterator<Item = &'a EchoRun>) -> Summary<EchoSu
 
 /// Boils runs down: any measured run gives a value (with the failed runs
 /// listed), else the first failure, else "not applicable", else missing.
-fn summarize<'a, T: 'a, S>(
+pub(crate) fn summarize<'a, T: 'a, S>(
     runs: impl Iterator<Item = &'a Outcome<T>>,
     combine: impl FnOnce(&[&'a T]) -> Option<S>,
 ) -> Summary<S> {

@@ -42,7 +42,14 @@ impl ServerProcess {
     /// Starts `server` on `127.0.0.1:0`, pinned to `cpu`, with its stderr
     /// appended to `log`, and waits for it to announce its address.
     pub fn start(server: &Server, cpu: usize, log: &Path) -> anyhow::Result<ServerProcess> {
-        ServerProcess::spawn(server, cpu, log, None)
+        ServerProcess::spawn(server, Some(cpu), log, None)
+    }
+
+    /// Starts `server` as [`start`](ServerProcess::start) does, but free to
+    /// run on every CPU this process may use: a server with a thread per
+    /// core would find one core if it were pinned.
+    pub fn start_unpinned(server: &Server, log: &Path) -> anyhow::Result<ServerProcess> {
+        ServerProcess::spawn(server, None, log, None)
     }
 
     /// Starts `server` as [`start`](ServerProcess::start) does, but under
@@ -57,29 +64,26 @@ impl ServerProcess {
         log: &Path,
         summary: &Path,
     ) -> anyhow::Result<ServerProcess> {
-        ServerProcess::spawn(server, cpu, log, Some((tracer, summary)))
+        ServerProcess::spawn(server, Some(cpu), log, Some((tracer, summary)))
     }
 
     fn spawn(
         server: &Server,
-        cpu: usize,
+        cpu: Option<usize>,
         log: &Path,
         traced: Option<(Tracer, &Path)>,
     ) -> anyhow::Result<ServerProcess> {
-        let exe = std::env::current_exe().context("cannot find the bench binary to re-run")?;
+        let exe = crate::this_binary();
         let stderr = File::options()
             .create(true)
             .append(true)
             .open(log)
             .with_context(|| format!("cannot open the server log {}", log.display()))?;
         let mut command = Command::new(exe);
-        command.args([
-            "serve",
-            server.name,
-            "127.0.0.1:0",
-            "--cpu",
-            &cpu.to_string(),
-        ]);
+        command.args(["serve", server.name, "127.0.0.1:0"]);
+        if let Some(cpu) = cpu {
+            command.args(["--cpu", &cpu.to_string()]);
+        }
         match traced {
             Some((Tracer::Strace, summary)) => command.arg("--strace").arg(summary),
             Some((Tracer::Callgrind, out)) => command.arg("--callgrind").arg(out),

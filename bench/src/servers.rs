@@ -39,6 +39,9 @@ pub enum Threads {
     One,
     /// A thread per connection, blocked in its own `read`.
     PerConnection,
+    /// A thread per core, each with its own loop or stealing work from
+    /// the others (the capstone's HTTP servers beyond one loop).
+    PerCore,
 }
 
 /// A hard limit on concurrent connections, and why.

@@ -55,6 +55,22 @@ pub struct Suite {
     pub timers: TimerPlan,
     /// The sync figures' size; each runtime is measured `runs` times.
     pub sync: SyncPlan,
+    /// How the report gets `make bench-counts`'s table.
+    pub counts: CountsInReport,
+    /// Chapter 21's HTTP cells (wrk, the fetcher, syscalls per request);
+    /// each wrk and fetcher cell is run `runs` times.
+    pub http: crate::http::HttpPlan,
+}
+
+/// How a run's report gets the counts per operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CountsInReport {
+    /// The table `make bench-counts` left, if this same build wrote it;
+    /// otherwise counted afresh (~3 min).
+    ReuseOrCount,
+    /// That table if this same build wrote it; otherwise the report says
+    /// how to get one.
+    ReuseOnly,
 }
 
 /// The server the quick suite measures beside tokio, when it exists: the
@@ -63,7 +79,7 @@ const QUICK_PEER: &str = "ch06-epoll";
 
 impl Suite {
     /// The full benchmark behind `make bench`: every server, both pinnings,
-    /// three runs per cell. Fits in about ten minutes on two cores.
+    /// three runs per cell. Fits in about twelve minutes on two cores.
     pub fn default_suite() -> Suite {
         Suite {
             name: "default",
@@ -92,6 +108,8 @@ impl Suite {
             tasks: TaskPlan::default(),
             timers: TimerPlan::default(),
             sync: SyncPlan::default(),
+            counts: CountsInReport::ReuseOrCount,
+            http: crate::http::HttpPlan::default_plan(),
         }
     }
 
@@ -143,6 +161,10 @@ impl Suite {
                 messages: 10_000,
                 capacity: 64,
             },
+            // The counts have a quick test of their own (`bench counts
+            // --quick`); counting here would triple this suite's time.
+            counts: CountsInReport::ReuseOnly,
+            http: crate::http::HttpPlan::quick(),
         }
     }
 
@@ -260,7 +282,8 @@ impl Suite {
         let ns = (2 * self.sync.tasks * self.sync.locks * 400 + self.sync.messages * 100) as u64;
         let per_sync_child = Duration::from_nanos(ns * 11 / 10) + Duration::from_millis(50);
         let sync = per_sync_child * self.runtime_cells() as u32;
-        echo + memory + busy + syscalls + tasks + timers + sync + Duration::from_secs(5)
+        let http = self.http.estimate(self.runs);
+        echo + memory + busy + syscalls + tasks + timers + sync + http + Duration::from_secs(5)
     }
 }
 
@@ -273,8 +296,8 @@ mod tests {
         for suite in [Suite::default_suite(), Suite::quick()] {
             assert_eq!(suite.servers[0].name, servers::TOKIO);
         }
-        assert!(Suite::quick().estimate() < Duration::from_secs(20));
-        assert!(Suite::default_suite().estimate() < Duration::from_secs(11 * 60));
+        assert!(Suite::quick().estimate() < Duration::from_secs(25));
+        assert!(Suite::default_suite().estimate() < Duration::from_secs(13 * 60));
         assert!(Suite::quick().timers.series.len() == Suite::default_suite().timers.series.len());
         assert!(Suite::named("nope").is_none());
     }

@@ -273,6 +273,7 @@ pub fn count(
             round_trips: n,
             message: plan.message,
             pause,
+            settle: pause,
             cpu: place.client,
             connections: 1,
         };
@@ -349,7 +350,7 @@ pub fn parse_summary(text: &str) -> anyhow::Result<Totals> {
 }
 
 /// `(large - small) / round_trips` for every name either run saw.
-fn per_round_trip(small: &Totals, large: &Totals, round_trips: usize) -> SyscallCount {
+pub(crate) fn per_round_trip(small: &Totals, large: &Totals, round_trips: usize) -> SyscallCount {
     let mut by_name = BTreeMap::new();
     for name in small.keys().chain(large.keys()) {
         let (s_calls, s_failed) = small.get(name).copied().unwrap_or_default();

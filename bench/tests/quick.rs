@@ -152,6 +152,7 @@ fn the_quick_suite_writes_a_complete_report() {
     // The report's tables: a row per server, and no empty cell.
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     for section in [
+        "## Counts per operation",
         "## Echo throughput",
         "## Server CPU time per round trip",
         "## Echo latency",
@@ -222,6 +223,37 @@ fn the_quick_suite_writes_a_complete_report() {
                     "no figure in {row:?}"
                 );
             }
+        }
+    }
+    // Chapter 21's HTTP cells under wrk, the fetchers and the syscall
+    // counts: a figure or a reason in every row, or wrk's absence said.
+    let http = section("## HTTP: the capstone on both runtimes", "## Failures");
+    let mut http_rows = vec![
+        ("| fetcher on ghetto-loop |", 1),
+        ("| fetcher on tokio |", 1),
+    ];
+    if http.contains("wrk is not installed") {
+        eprintln!("note: the HTTP cells were not measured: wrk is not installed");
+        http_rows.extend([("| ch21-ghetto-loop |", 2), ("| ch21-tokio |", 2)]);
+    } else {
+        // One row per connection count, and one in each syscall table.
+        http_rows.extend([
+            ("| ch21-ghetto-loop |", 4),
+            ("| ch21-tokio |", 4),
+            ("| ch21-ghetto-loop-per-core |", 1),
+            ("| ch21-tokio-multi-thread |", 1),
+        ]);
+    }
+    for (start, expected) in http_rows {
+        let rows: Vec<&str> = http.lines().filter(|l| l.starts_with(start)).collect();
+        assert_eq!(rows.len(), expected, "rows starting {start:?} in:\n{http}");
+        for row in rows {
+            assert!(
+                row[start.len()..].chars().any(|c| c.is_ascii_digit())
+                    || row.contains("failed")
+                    || row.contains("n/a"),
+                "no figure in {row:?}"
+            );
         }
     }
     for server in &servers {

@@ -207,6 +207,48 @@ pub enum ParseError {
 
 use ParseError::{Bad, Help};
 
+/// Turns what a chapter's `main` did into its exit status, printing an
+/// error as one `error: ...` line and a `caused by: ...` line for each
+/// cause, then exiting 1.
+///
+/// Why not let `main` return the `anyhow::Result` itself: Rust then prints
+/// the error's `Debug` form, and an `anyhow::Error` made while
+/// `RUST_BACKTRACE=1` is set carries a backtrace that its `Debug` prints too,
+/// twenty frames under "address already in use". A user asked for nothing
+/// but the reason.
+///
+/// ```
+/// use std::process::ExitCode;
+///
+/// fn run() -> Result<(), Box<dyn std::error::Error>> {
+///     Ok(())
+/// }
+///
+/// fn main() -> ExitCode {
+///     course::cli::exit_code(run())
+/// }
+/// ```
+pub fn exit_code<E: AsRef<dyn std::error::Error>>(result: Result<(), E>) -> process::ExitCode {
+    match result {
+        Ok(()) => process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprint!("{}", error_report(error.as_ref()));
+            process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// The lines [`exit_code`] prints for `error`.
+fn error_report(error: &dyn std::error::Error) -> String {
+    let mut text = format!("error: {error}\n");
+    let mut cause = error.source();
+    while let Some(c) = cause {
+        text.push_str(&format!("caused by: {c}\n"));
+        cause = c.source();
+    }
+    text
+}
+
 /// What `serve` prints first, on its own line, before serving: tools (the
 /// benchmark, tests) wait for this line to learn the port.
 pub fn announce_listening(addr: SocketAddr) {
@@ -258,6 +300,27 @@ mod tests {
                 .unwrap()
                 .option("--selector"),
             "select"
+        );
+    }
+
+    #[test]
+    fn an_error_is_one_line_and_a_line_per_cause() {
+        #[derive(Debug)]
+        struct Bind(std::io::Error);
+        impl std::fmt::Display for Bind {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("could not listen on 127.0.0.1:7001")
+            }
+        }
+        impl std::error::Error for Bind {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let taken = Bind(std::io::Error::from(std::io::ErrorKind::AddrInUse));
+        assert_eq!(
+            error_report(&taken),
+            "error: could not listen on 127.0.0.1:7001\ncaused by: address in use\n"
         );
     }
 

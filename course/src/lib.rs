@@ -11,17 +11,20 @@
 //!   waits, `PATIENCE`).
 //! * [`exercise`]: the switch between a learner's work, the starter and the
 //!   reference solution, called from each exercise's `build.rs`.
+//! * [`slides`], [`quoted`] and [`markdown`]: the checks that keep the decks
+//!   and READMEs in step with what runs (slide width, quoted demo output,
+//!   the slide index), and the decks' code as doctests.
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
 pub mod cli;
 pub mod client;
 pub mod exercise;
 pub mod line_client;
+pub mod markdown;
+pub mod quoted;
 pub mod server_process;
+pub mod slides;
 pub mod testing;
 pub mod timeline;
-
-#[cfg(doctest)]
-pub mod slides;
 
 pub use timeline::Timeline;

@@ -80,41 +80,43 @@ fn dns_in_the_pool() -> io::Result<()> {
 /// and its idle threads end after the keep-alive: no thread left behind.
 #[test]
 fn the_pool_grows_queues_and_shrinks() -> io::Result<()> {
-    let before = threads_alive();
-    let pool = Pool::new(2, Duration::from_millis(50));
-    let gate = Arc::new(Barrier::new(3)); // two jobs and this thread
-    let lp = EventLoop::new()?;
-    let jobs: Vec<_> = (0..4)
-        .map(|i| {
-            let gate = gate.clone();
-            pool.spawn(move || {
-                if i < 2 {
-                    gate.wait();
-                }
-                i
+    util::alone(|| {
+        let before = threads_alive();
+        let pool = Pool::new(2, Duration::from_millis(50));
+        let gate = Arc::new(Barrier::new(3)); // two jobs and this thread
+        let lp = EventLoop::new()?;
+        let jobs: Vec<_> = (0..4)
+            .map(|i| {
+                let gate = gate.clone();
+                pool.spawn(move || {
+                    if i < 2 {
+                        gate.wait();
+                    }
+                    i
+                })
             })
-        })
-        .collect();
-    assert!(wait_until(PATIENCE, || pool.threads() == 2 && pool.queue_depth() == 2));
-    assert_eq!(threads_alive(), before + 2, "two threads, not four");
-    gate.wait();
-    let results = lp.block_on(async {
-        let mut out = Vec::new();
-        for job in jobs {
-            out.push(job.await.unwrap());
-        }
-        out
-    })?;
-    assert_eq!(results, [0, 1, 2, 3]);
-    assert!(
-        wait_until(PATIENCE, || pool.threads() == 0),
-        "idle threads ended"
-    );
-    assert!(
-        wait_until(PATIENCE, || threads_alive() == before),
-        "and exited"
-    );
-    Ok(())
+            .collect();
+        assert!(wait_until(PATIENCE, || pool.threads() == 2 && pool.queue_depth() == 2));
+        assert_eq!(threads_alive(), before + 2, "two threads, not four");
+        gate.wait();
+        let results = lp.block_on(async {
+            let mut out = Vec::new();
+            for job in jobs {
+                out.push(job.await.unwrap());
+            }
+            out
+        })?;
+        assert_eq!(results, [0, 1, 2, 3]);
+        assert!(
+            wait_until(PATIENCE, || pool.threads() == 0),
+            "idle threads ended"
+        );
+        assert!(
+            wait_until(PATIENCE, || threads_alive() == before),
+            "and exited"
+        );
+        Ok(())
+    })
 }
 
 /// Pool threads block every signal, so a signal meant for the loop is never

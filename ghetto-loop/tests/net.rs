@@ -462,3 +462,52 @@ conformance! {
         Ok(())
     }
 }
+
+/// Two loops on two threads listen on one port with `SO_REUSEPORT`; the
+/// kernel spreads connections between them, and each loop serves its own.
+/// Without the option the second bind fails with `AddrInUse`.
+#[test]
+fn two_loops_share_one_port_with_reuse_port() -> io::Result<()> {
+    let lp = EventLoop::new()?;
+    let first = TcpListener::bind_reuse_port_on(&lp, "127.0.0.1:0".parse().unwrap())?;
+    let addr = first.local_addr()?;
+    let plain = TcpListener::bind_on(&lp, addr);
+    assert_eq!(
+        plain.map(drop).map_err(|e| e.kind()),
+        Err(io::ErrorKind::AddrInUse),
+        "a listener without SO_REUSEPORT may not join the port"
+    );
+    let (tx, rx) = std::sync::mpsc::channel();
+    let other = thread::spawn(move || -> io::Result<()> {
+        let lp = EventLoop::new()?;
+        let second = TcpListener::bind_reuse_port_on(&lp, addr)?;
+        lp.spawn(echo_forever(second));
+        let remote = lp.remote();
+        tx.send(remote).expect("the test waits for the second loop");
+        lp.run_forever()
+    });
+    let second_loop = rx.recv_timeout(PATIENCE).expect("the second loop started");
+    lp.spawn(echo_forever(first));
+    let served = lp.block_on(async move {
+        // Connections from many source ports hash to both listeners; every
+        // one is echoed, whichever loop took it.
+        task::spawn_named("clients", async move {
+            let mut served = 0;
+            for i in 0..32u8 {
+                let c = TcpStream::connect(addr).await?;
+                c.write_all(&[i]).await?;
+                let mut b = [0];
+                c.read_exact(&mut b).await?;
+                assert_eq!(b, [i]);
+                served += 1;
+            }
+            Ok::<usize, io::Error>(served)
+        })
+        .await
+        .expect("the clients task does not panic")
+    })??;
+    assert_eq!(served, 32);
+    second_loop.call_soon_threadsafe(|| ghetto_loop::event_loop::LoopHandle::current().stop())?;
+    drop(second_loop);
+    other.join().expect("the second loop does not panic")
+}

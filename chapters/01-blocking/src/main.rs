@@ -3,7 +3,11 @@
 use ch01_blocking::{demo, server};
 use course::cli::{Cli, Command};
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
+    course::cli::exit_code(run())
+}
+
+fn run() -> anyhow::Result<()> {
     let args = Cli::new(
         "ch01-blocking",
         "Chapter 01: a blocking echo server; the second client waits for the first.",

@@ -3,7 +3,11 @@
 use ch02_threads::{demo, server};
 use course::cli::{Cli, Command};
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
+    course::cli::exit_code(run())
+}
+
+fn run() -> anyhow::Result<()> {
     let args = Cli::new(
         "ch02-threads",
         "Chapter 02: a thread per client; what 1, 100 and 1000 idle clients cost.",

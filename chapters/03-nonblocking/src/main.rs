@@ -5,7 +5,11 @@ use std::time::Duration;
 use ch03_nonblocking::{demo, server};
 use course::cli::{Cli, Command};
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
+    course::cli::exit_code(run())
+}
+
+fn run() -> anyhow::Result<()> {
     let cli = Cli::new(
         "ch03-nonblocking",
         "Chapter 03: one thread polls every non-blocking socket; interval 0 vs 30 ms.",

@@ -3,7 +3,11 @@
 use ch04_select::{demo, server};
 use course::cli::{Cli, Command};
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
+    course::cli::exit_code(run())
+}
+
+fn run() -> anyhow::Result<()> {
     let args = Cli::new(
         "ch04-select",
         "Chapter 04: select() serves many clients on one thread, up to fd 1023.",

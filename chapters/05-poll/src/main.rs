@@ -3,7 +3,11 @@
 use ch05_poll::{demo, server};
 use course::cli::{Cli, Command};
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
+    course::cli::exit_code(run())
+}
+
+fn run() -> anyhow::Result<()> {
     let args = Cli::new(
         "ch05-poll",
         "Chapter 05: poll() serves past fd 1024 on one thread; each wait costs O(fds).",

@@ -4,7 +4,11 @@ use ch06_epoll::{demo, server};
 use course::cli::{Cli, Command};
 use ghetto_loop::sys::SelectorKind;
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
+    course::cli::exit_code(run())
+}
+
+fn run() -> anyhow::Result<()> {
     // GHETTO_SELECTOR sets the default; a bad value is an error here, before
     // anything runs, with the allowed values in the message.
     let default = SelectorKind::from_env()?;

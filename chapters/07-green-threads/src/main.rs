@@ -1,6 +1,10 @@
 use course::cli::{Cli, Command};
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
+    course::cli::exit_code(run())
+}
+
+fn run() -> anyhow::Result<()> {
     let args = Cli::new(
         "ch07-green-threads",
         "Chapter 07: green threads on swapcontext. The server runs a green thread per client.",

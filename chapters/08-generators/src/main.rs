@@ -1,6 +1,10 @@
 use course::cli::{Cli, Command};
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
+    course::cli::exit_code(run())
+}
+
+fn run() -> anyhow::Result<()> {
     let args = Cli::new(
         "ch08-generators",
         "Chapter 08: generators by hand. The server keeps a running sum per client, one generator each.",

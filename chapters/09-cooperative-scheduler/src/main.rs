@@ -1,6 +1,10 @@
 use course::cli::{Cli, Command};
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
+    course::cli::exit_code(run())
+}
+
+fn run() -> anyhow::Result<()> {
     let args = Cli::new(
         "ch09-cooperative-scheduler",
         "Chapter 09: generators that yield \"sleep for d\", and the scheduler that runs them.",

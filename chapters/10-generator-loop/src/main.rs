@@ -1,6 +1,10 @@
 use course::cli::{Cli, Command};
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
+    course::cli::exit_code(run())
+}
+
+fn run() -> anyhow::Result<()> {
     let args = Cli::new(
         "ch10-generator-loop",
         "Chapter 10: generators that yield (socket, interest), resumed by a loop on the selectors \

@@ -83,37 +83,39 @@ fn a_client_that_hangs_up_mid_message_disturbs_nobody() {
 
 #[test]
 fn nothing_leaks_when_clients_come_and_go() {
-    let before = open_fds();
-    let timeline = course::Timeline::quiet();
-    let server = Background::start(Some(timeline.clone())).unwrap();
-    // The listener, the selector and its doorbell.
-    let with_server = open_fds();
-    for round in 0..5 {
-        let mut clients: Vec<TcpStream> = (0..10).map(|_| connect(server.addr).unwrap()).collect();
-        for client in &mut clients {
-            echo_bytes(client, format!("round {round}").as_bytes()).unwrap();
+    course::testing::alone(|| {
+        let before = open_fds();
+        let timeline = course::Timeline::quiet();
+        let server = Background::start(Some(timeline.clone())).unwrap();
+        // The listener, the selector and its doorbell.
+        let with_server = open_fds();
+        for round in 0..5 {
+            let mut clients: Vec<TcpStream> = (0..10).map(|_| connect(server.addr).unwrap()).collect();
+            for client in &mut clients {
+                echo_bytes(client, format!("round {round}").as_bytes()).unwrap();
+            }
         }
-    }
-    // Every client is gone; each of their tasks ends when it reads the
-    // end-of-file, deregistering and closing its socket.
-    let done = || {
-        timeline
-            .events()
-            .iter()
-            .filter(|e| e.who == "loop" && e.what.ends_with(": done"))
-            .count()
-    };
-    assert!(wait_until(PATIENCE, || done() == 50), "{} done", done());
-    assert_eq!(
-        open_fds(),
-        with_server,
-        "the finished tasks' sockets are closed"
-    );
-    let stats = server.stop().unwrap();
-    assert_eq!(stats.spawned, 51);
-    assert_eq!(stats.failed, 0);
-    // Stopping closed the listener, the selector and the doorbell as well.
-    assert_eq!(open_fds(), before);
+        // Every client is gone; each of their tasks ends when it reads the
+        // end-of-file, deregistering and closing its socket.
+        let done = || {
+            timeline
+                .events()
+                .iter()
+                .filter(|e| e.who == "loop" && e.what.ends_with(": done"))
+                .count()
+        };
+        assert!(wait_until(PATIENCE, || done() == 50), "{} done", done());
+        assert_eq!(
+            open_fds(),
+            with_server,
+            "the finished tasks' sockets are closed"
+        );
+        let stats = server.stop().unwrap();
+        assert_eq!(stats.spawned, 51);
+        assert_eq!(stats.failed, 0);
+        // Stopping closed the listener, the selector and the doorbell as well.
+        assert_eq!(open_fds(), before);
+    })
 }
 
 #[test]

@@ -3,7 +3,11 @@
 use ch11_event_loop::{demo, echo};
 use course::cli::{Cli, Command};
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
+    course::cli::exit_code(run())
+}
+
+fn run() -> anyhow::Result<()> {
     let args = Cli::new(
         "ch11-event-loop",
         "Chapter 11: an event loop of callbacks, and an echo server written on it.",

@@ -41,72 +41,79 @@ fn client(addr: SocketAddr) -> io::Result<TcpStream> {
 
 #[test]
 fn fifty_clients_at_once_on_one_thread() -> io::Result<()> {
-    let before = open_fds();
-    let (addr, remote, server) = spawn_server();
-    // All connected before any is served: each waits on a loop that serves
-    // the others too.
-    let mut clients: Vec<TcpStream> = (0..50).map(|_| client(addr)).collect::<io::Result<_>>()?;
-    for (i, c) in clients.iter_mut().enumerate() {
-        c.write_all(format!("client {i}\n").as_bytes())?;
-    }
-    for (i, c) in clients.iter_mut().enumerate() {
-        let want = format!("client {i}\n");
-        let mut got = vec![0; want.len()];
-        c.read_exact(&mut got)?;
-        assert_eq!(got, want.as_bytes());
-    }
-    drop(clients);
-    stop(remote, server)?;
-    assert_eq!(open_fds(), before);
-    Ok(())
+    course::testing::alone(|| {
+        let before = open_fds();
+        let (addr, remote, server) = spawn_server();
+        // All connected before any is served: each waits on a loop that serves
+        // the others too.
+        let mut clients: Vec<TcpStream> =
+            (0..50).map(|_| client(addr)).collect::<io::Result<_>>()?;
+        for (i, c) in clients.iter_mut().enumerate() {
+            c.write_all(format!("client {i}\n").as_bytes())?;
+        }
+        for (i, c) in clients.iter_mut().enumerate() {
+            let want = format!("client {i}\n");
+            let mut got = vec![0; want.len()];
+            c.read_exact(&mut got)?;
+            assert_eq!(got, want.as_bytes());
+        }
+        drop(clients);
+        stop(remote, server)?;
+        assert_eq!(open_fds(), before);
+        Ok(())
+    })
 }
 
 #[test]
 fn a_reply_bigger_than_the_socket_takes_arrives_whole() -> io::Result<()> {
-    let before = open_fds();
-    let (addr, remote, server) = spawn_server();
-    let mut c = client(addr)?;
-    let data: Vec<u8> = (0..8 << 20).map(|i: u32| (i % 253) as u8).collect();
-    // Send everything before reading anything: the server's replies back up
-    // into its unsent buffer, and it stops reading until they drain.
-    let mut writer = c.try_clone()?;
-    let sent = data.clone();
-    let sender = thread::spawn(move || -> io::Result<()> {
-        writer.write_all(&sent)?;
-        writer.shutdown(Shutdown::Write)
-    });
-    let mut got = Vec::new();
-    c.read_to_end(&mut got)?;
-    sender.join().expect("the sender does not panic")?;
-    assert!(
-        got == data,
-        "echoed {} of {} bytes, in order",
-        got.len(),
-        data.len()
-    );
-    drop(c);
-    stop(remote, server)?;
-    assert_eq!(open_fds(), before);
-    Ok(())
+    course::testing::alone(|| {
+        let before = open_fds();
+        let (addr, remote, server) = spawn_server();
+        let mut c = client(addr)?;
+        let data: Vec<u8> = (0..8 << 20).map(|i: u32| (i % 253) as u8).collect();
+        // Send everything before reading anything: the server's replies back up
+        // into its unsent buffer, and it stops reading until they drain.
+        let mut writer = c.try_clone()?;
+        let sent = data.clone();
+        let sender = thread::spawn(move || -> io::Result<()> {
+            writer.write_all(&sent)?;
+            writer.shutdown(Shutdown::Write)
+        });
+        let mut got = Vec::new();
+        c.read_to_end(&mut got)?;
+        sender.join().expect("the sender does not panic")?;
+        assert!(
+            got == data,
+            "echoed {} of {} bytes, in order",
+            got.len(),
+            data.len()
+        );
+        drop(c);
+        stop(remote, server)?;
+        assert_eq!(open_fds(), before);
+        Ok(())
+    })
 }
 
 #[test]
 fn a_client_that_leaves_is_closed_and_the_others_go_on() -> io::Result<()> {
-    let before = open_fds();
-    let (addr, remote, server) = spawn_server();
-    let mut stays = client(addr)?;
-    let mut leaves = client(addr)?;
-    leaves.write_all(b"bye\n")?;
-    leaves.shutdown(Shutdown::Write)?;
-    let mut got = Vec::new();
-    leaves.read_to_end(&mut got)?;
-    assert_eq!(got, b"bye\n", "echoed, then closed by the server at EOF");
-    stays.write_all(b"still here\n")?;
-    let mut echo = [0u8; 11];
-    stays.read_exact(&mut echo)?;
-    assert_eq!(&echo, b"still here\n");
-    drop((stays, leaves));
-    stop(remote, server)?;
-    assert_eq!(open_fds(), before);
-    Ok(())
+    course::testing::alone(|| {
+        let before = open_fds();
+        let (addr, remote, server) = spawn_server();
+        let mut stays = client(addr)?;
+        let mut leaves = client(addr)?;
+        leaves.write_all(b"bye\n")?;
+        leaves.shutdown(Shutdown::Write)?;
+        let mut got = Vec::new();
+        leaves.read_to_end(&mut got)?;
+        assert_eq!(got, b"bye\n", "echoed, then closed by the server at EOF");
+        stays.write_all(b"still here\n")?;
+        let mut echo = [0u8; 11];
+        stays.read_exact(&mut echo)?;
+        assert_eq!(&echo, b"still here\n");
+        drop((stays, leaves));
+        stop(remote, server)?;
+        assert_eq!(open_fds(), before);
+        Ok(())
+    })
 }

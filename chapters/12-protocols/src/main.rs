@@ -3,7 +3,11 @@
 use ch12_protocols::{chat, demo, echo};
 use course::cli::{Cli, Command};
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
+    course::cli::exit_code(run())
+}
+
+fn run() -> anyhow::Result<()> {
     let args = Cli::new(
         "ch12-protocols",
         "Chapter 12: transports and protocols, and a chat server written on them.",

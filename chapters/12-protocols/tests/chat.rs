@@ -145,81 +145,87 @@ fn with_server(
 
 #[test]
 fn nicknames_notices_and_broadcast() -> io::Result<()> {
-    let stats = with_server(ChatConfig::default(), |server| {
-        let mut alice = Client::named(server, "alice")?;
-        let mut bob = Client::connect(server)?;
-        alice.expect("joined")?;
-        bob.say("/nick alice")?;
-        bob.expect("! the nickname alice is taken")?;
-        bob.say("/nick no spaces!")?;
-        bob.expect("! a nickname is 1 to 16")?;
-        bob.say("/nick bob")?;
-        alice.expect("is now bob")?;
-        alice.say("hello, bob")?;
-        assert_eq!(bob.expect("<alice>")?, "<alice> hello, bob");
-        bob.say("/who")?;
-        assert_eq!(bob.expect("* here:")?, "* here: alice, bob (2)");
-        bob.say("/dance")?;
-        bob.expect("! unknown command /dance")?;
-        bob.say("hi alice")?;
-        alice.expect("<bob> hi alice")?;
-        assert!(
-            !alice.saw("<alice>"),
-            "a member does not get its own lines back"
-        );
-        bob.say("/quit")?;
-        bob.expect("* bye")?;
-        alice.expect("* bob left")?;
-        alice.say("/quit")?;
-        alice.expect("* bye")?;
-        server.logged("alice left");
+    course::testing::alone(|| {
+        let stats = with_server(ChatConfig::default(), |server| {
+            let mut alice = Client::named(server, "alice")?;
+            let mut bob = Client::connect(server)?;
+            alice.expect("joined")?;
+            bob.say("/nick alice")?;
+            bob.expect("! the nickname alice is taken")?;
+            bob.say("/nick no spaces!")?;
+            bob.expect("! a nickname is 1 to 16")?;
+            bob.say("/nick bob")?;
+            alice.expect("is now bob")?;
+            alice.say("hello, bob")?;
+            assert_eq!(bob.expect("<alice>")?, "<alice> hello, bob");
+            bob.say("/who")?;
+            assert_eq!(bob.expect("* here:")?, "* here: alice, bob (2)");
+            bob.say("/dance")?;
+            bob.expect("! unknown command /dance")?;
+            bob.say("hi alice")?;
+            alice.expect("<bob> hi alice")?;
+            assert!(
+                !alice.saw("<alice>"),
+                "a member does not get its own lines back"
+            );
+            bob.say("/quit")?;
+            bob.expect("* bye")?;
+            alice.expect("* bob left")?;
+            alice.say("/quit")?;
+            alice.expect("* bye")?;
+            server.logged("alice left");
+            Ok(())
+        })?;
+        assert_eq!((stats.joined, stats.left, stats.said), (2, 2, 2));
         Ok(())
-    })?;
-    assert_eq!((stats.joined, stats.left, stats.said), (2, 2, 2));
-    Ok(())
+    })
 }
 
 #[test]
 fn a_line_over_the_limit_is_refused_and_the_client_stays() -> io::Result<()> {
-    let stats = with_server(ChatConfig::default(), |server| {
-        let mut alice = Client::named(server, "alice")?;
-        let mut bob = Client::named(server, "bob")?;
-        // 3000 bytes in three writes: the limit is passed in the middle of
-        // the second, and the rest arrives after the error.
-        for _ in 0..3 {
-            alice.line.stream().write_all(&[b'x'; 1000])?;
-            alice.line.stream().flush()?;
-        }
-        alice.line.stream().write_all(b"\n")?;
-        let error = alice.expect("! ")?;
-        assert_eq!(error, "! line too long (over 1024 bytes); it was not sent");
-        alice.say(&"y".repeat(1024))?;
-        bob.expect("<alice> yyy")?;
-        alice.say("after the long one")?;
-        bob.expect("<alice> after the long one")?;
-        assert!(!bob.saw("xxx"), "no piece of the long line was sent");
+    course::testing::alone(|| {
+        let stats = with_server(ChatConfig::default(), |server| {
+            let mut alice = Client::named(server, "alice")?;
+            let mut bob = Client::named(server, "bob")?;
+            // 3000 bytes in three writes: the limit is passed in the middle of
+            // the second, and the rest arrives after the error.
+            for _ in 0..3 {
+                alice.line.stream().write_all(&[b'x'; 1000])?;
+                alice.line.stream().flush()?;
+            }
+            alice.line.stream().write_all(b"\n")?;
+            let error = alice.expect("! ")?;
+            assert_eq!(error, "! line too long (over 1024 bytes); it was not sent");
+            alice.say(&"y".repeat(1024))?;
+            bob.expect("<alice> yyy")?;
+            alice.say("after the long one")?;
+            bob.expect("<alice> after the long one")?;
+            assert!(!bob.saw("xxx"), "no piece of the long line was sent");
+            Ok(())
+        })?;
+        assert_eq!(stats.refused_lines, 1);
         Ok(())
-    })?;
-    assert_eq!(stats.refused_lines, 1);
-    Ok(())
+    })
 }
 
 #[test]
 fn invalid_utf8_gets_a_clear_reply() -> io::Result<()> {
-    with_server(ChatConfig::default(), |server| {
-        let mut alice = Client::named(server, "alice")?;
-        let mut bob = Client::named(server, "bob")?;
-        alice.line.stream().write_all(b"caf\xe9\n\xff\xfe\n")?;
-        assert_eq!(
-            alice.expect("! ")?,
-            "! that line is not valid UTF-8; it was not sent"
-        );
-        alice.expect("not valid UTF-8")?;
-        alice.say("café, in UTF-8")?;
-        assert_eq!(bob.expect("<alice>")?, "<alice> café, in UTF-8");
-        Ok(())
+    course::testing::alone(|| {
+        with_server(ChatConfig::default(), |server| {
+            let mut alice = Client::named(server, "alice")?;
+            let mut bob = Client::named(server, "bob")?;
+            alice.line.stream().write_all(b"caf\xe9\n\xff\xfe\n")?;
+            assert_eq!(
+                alice.expect("! ")?,
+                "! that line is not valid UTF-8; it was not sent"
+            );
+            alice.expect("not valid UTF-8")?;
+            alice.say("café, in UTF-8")?;
+            assert_eq!(bob.expect("<alice>")?, "<alice> café, in UTF-8");
+            Ok(())
+        })
+        .map(|stats| assert_eq!(stats.refused_lines, 2))
     })
-    .map(|stats| assert_eq!(stats.refused_lines, 2))
 }
 
 /// alice floods the room in bursts small enough for a reading client, and
@@ -269,115 +275,121 @@ fn flood_until(
 
 #[test]
 fn a_client_that_never_reads_is_cut_off_and_the_others_keep_chatting() -> io::Result<()> {
-    let config = ChatConfig {
-        high_water: 16 * 1024,
-        grace: Duration::from_millis(200),
-        ..ChatConfig::default()
-    };
-    let stats = with_server(config, |server| {
-        let mut alice = Client::named(server, "alice")?;
-        let bob = Client::named(server, "bob")?;
-        let mut carol = Client::named(server, "carol")?;
-        let (mut bob, sent) = flood_until(&mut alice, bob, "carol was disconnected")?;
-        assert!(sent > 0);
-        alice.say("still chatting")?;
-        bob.expect("<alice> still chatting")?;
-        // carol's connection was aborted: reading it ends in EOF or a reset.
-        let ended = loop {
-            match carol.line() {
-                Ok(_) => continue,
-                Err(e) => break e.kind(),
-            }
+    course::testing::alone(|| {
+        let config = ChatConfig {
+            high_water: 16 * 1024,
+            grace: Duration::from_millis(200),
+            ..ChatConfig::default()
         };
+        let stats = with_server(config, |server| {
+            let mut alice = Client::named(server, "alice")?;
+            let bob = Client::named(server, "bob")?;
+            let mut carol = Client::named(server, "carol")?;
+            let (mut bob, sent) = flood_until(&mut alice, bob, "carol was disconnected")?;
+            assert!(sent > 0);
+            alice.say("still chatting")?;
+            bob.expect("<alice> still chatting")?;
+            // carol's connection was aborted: reading it ends in EOF or a reset.
+            let ended = loop {
+                match carol.line() {
+                    Ok(_) => continue,
+                    Err(e) => break e.kind(),
+                }
+            };
+            assert!(
+                matches!(
+                    ended,
+                    io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset
+                ),
+                "{ended:?}"
+            );
+            Ok(())
+        })?;
+        assert_eq!(stats.dropped_slow, 1);
+        assert!(stats.skipped > 0);
+        // The room stopped writing to carol at the mark: her buffer never grew
+        // past it by more than one message.
         assert!(
-            matches!(
-                ended,
-                io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset
-            ),
-            "{ended:?}"
+            stats.largest_buffer <= config.high_water + 1100,
+            "{} bytes buffered for one member",
+            stats.largest_buffer
         );
         Ok(())
-    })?;
-    assert_eq!(stats.dropped_slow, 1);
-    assert!(stats.skipped > 0);
-    // The room stopped writing to carol at the mark: her buffer never grew
-    // past it by more than one message.
-    assert!(
-        stats.largest_buffer <= config.high_water + 1100,
-        "{} bytes buffered for one member",
-        stats.largest_buffer
-    );
-    Ok(())
+    })
 }
 
 #[test]
 fn a_client_that_asks_and_never_reads_is_not_read_either() -> io::Result<()> {
-    let config = ChatConfig {
-        high_water: 16 * 1024,
-        grace: Duration::from_secs(60),
-        ..ChatConfig::default()
-    };
-    let stats = with_server(config, |server| {
-        let _alice = Client::named(server, "alice")?;
-        let mallory = Client::named(server, "mallory")?;
-        assert_eq!(server.readers()?, 3, "the listener, alice and mallory");
-        // "/who" after "/who", and not one reply read: the replies pile up
-        // until mallory's transport asks to pause writing.
-        let mut stream = mallory.line.stream().try_clone()?;
-        let asker = thread::spawn(move || {
-            let requests = "/who\n".repeat(1 << 20);
-            while stream.write_all(requests.as_bytes()).is_ok() {}
-        });
-        server.logged("mallory is not reading");
-        // From then on the server does not read mallory's requests either,
-        // so mallory cannot make it produce more replies.
-        assert_eq!(server.readers()?, 2, "mallory's reader was removed");
-        mallory.line.stream().shutdown(std::net::Shutdown::Both)?;
-        asker.join().expect("the asker does not panic");
+    course::testing::alone(|| {
+        let config = ChatConfig {
+            high_water: 16 * 1024,
+            grace: Duration::from_secs(60),
+            ..ChatConfig::default()
+        };
+        let stats = with_server(config, |server| {
+            let _alice = Client::named(server, "alice")?;
+            let mallory = Client::named(server, "mallory")?;
+            assert_eq!(server.readers()?, 3, "the listener, alice and mallory");
+            // "/who" after "/who", and not one reply read: the replies pile up
+            // until mallory's transport asks to pause writing.
+            let mut stream = mallory.line.stream().try_clone()?;
+            let asker = thread::spawn(move || {
+                let requests = "/who\n".repeat(1 << 20);
+                while stream.write_all(requests.as_bytes()).is_ok() {}
+            });
+            server.logged("mallory is not reading");
+            // From then on the server does not read mallory's requests either,
+            // so mallory cannot make it produce more replies.
+            assert_eq!(server.readers()?, 2, "mallory's reader was removed");
+            mallory.line.stream().shutdown(std::net::Shutdown::Both)?;
+            asker.join().expect("the asker does not panic");
+            Ok(())
+        })?;
+        assert!(
+            stats.largest_buffer <= config.high_water + 200,
+            "{} bytes of replies buffered",
+            stats.largest_buffer
+        );
         Ok(())
-    })?;
-    assert!(
-        stats.largest_buffer <= config.high_water + 200,
-        "{} bytes of replies buffered",
-        stats.largest_buffer
-    );
-    Ok(())
+    })
 }
 
 #[test]
 fn a_slow_reader_that_catches_up_is_told_what_it_missed() -> io::Result<()> {
-    let config = ChatConfig {
-        high_water: 16 * 1024,
-        grace: Duration::from_secs(60),
-        ..ChatConfig::default()
-    };
-    with_server(config, |server| {
-        let mut alice = Client::named(server, "alice")?;
-        let bob = Client::named(server, "bob")?;
-        let mut carol = Client::named(server, "carol")?;
-        let (tx, rx) = mpsc::channel();
-        let flooder = thread::spawn(move || -> io::Result<Client> {
-            // Flood (with bob reading) until the room says carol is paused.
-            let (bob, _) = flood_until_signal(&mut alice, bob, &rx)?;
-            drop(bob);
-            Ok(alice)
-        });
-        server.logged("carol is not reading");
-        tx.send(()).expect("the flooder listens");
-        let mut alice = flooder.join().expect("the flooder does not panic")?;
-        alice.say("one more, skipped for carol")?;
-        let missed = carol.expect("! you missed")?;
-        let n: u64 = missed
-            .split_whitespace()
-            .nth(3)
-            .and_then(|n| n.parse().ok())
-            .unwrap_or_else(|| panic!("{missed:?}"));
-        assert!(n >= 1, "{missed}");
-        alice.say("welcome back")?;
-        carol.expect("<alice> welcome back")?;
-        Ok(())
+    course::testing::alone(|| {
+        let config = ChatConfig {
+            high_water: 16 * 1024,
+            grace: Duration::from_secs(60),
+            ..ChatConfig::default()
+        };
+        with_server(config, |server| {
+            let mut alice = Client::named(server, "alice")?;
+            let bob = Client::named(server, "bob")?;
+            let mut carol = Client::named(server, "carol")?;
+            let (tx, rx) = mpsc::channel();
+            let flooder = thread::spawn(move || -> io::Result<Client> {
+                // Flood (with bob reading) until the room says carol is paused.
+                let (bob, _) = flood_until_signal(&mut alice, bob, &rx)?;
+                drop(bob);
+                Ok(alice)
+            });
+            server.logged("carol is not reading");
+            tx.send(()).expect("the flooder listens");
+            let mut alice = flooder.join().expect("the flooder does not panic")?;
+            alice.say("one more, skipped for carol")?;
+            let missed = carol.expect("! you missed")?;
+            let n: u64 = missed
+                .split_whitespace()
+                .nth(3)
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("{missed:?}"));
+            assert!(n >= 1, "{missed}");
+            alice.say("welcome back")?;
+            carol.expect("<alice> welcome back")?;
+            Ok(())
+        })
+        .map(|stats| assert_eq!(stats.dropped_slow, 0))
     })
-    .map(|stats| assert_eq!(stats.dropped_slow, 0))
 }
 
 /// Like `flood_until`, but stops when `stop` receives.
@@ -420,33 +432,35 @@ fn flood_until_signal(
 
 #[test]
 fn a_client_that_vanishes_mid_line_is_announced_and_nothing_breaks() -> io::Result<()> {
-    with_server(ChatConfig::default(), |server| {
-        let mut alice = Client::named(server, "alice")?;
-        let mut bob = Client::named(server, "bob")?;
-        // dave closes cleanly, half a line unsent.
-        let dave = Client::named(server, "dave")?;
-        alice.expect("is now dave")?;
-        bob.expect("is now dave")?;
-        dave.line.stream().write_all(b"half a li")?;
-        drop(dave);
-        assert_eq!(bob.expect("dave left")?, "* dave left");
-        // erin vanishes with lines unread: the kernel resets the connection.
-        let erin = Client::named(server, "erin")?;
-        alice.expect("is now erin")?;
-        bob.expect("is now erin")?;
-        alice.say("erin, you will not read this")?;
-        let mut one = [0u8; 1];
-        erin.line.stream().peek(&mut one)?; // it has arrived, unread
-        erin.line.stream().write_all(b"and neither half of thi")?;
-        drop(erin);
-        assert_eq!(
-            bob.expect("erin left")?,
-            "* erin left (the connection was reset)"
-        );
-        alice.say("still here?")?;
-        bob.expect("<alice> still here?")?;
-        assert!(!bob.saw("half a li") && !bob.saw("neither half"));
-        Ok(())
+    course::testing::alone(|| {
+        with_server(ChatConfig::default(), |server| {
+            let mut alice = Client::named(server, "alice")?;
+            let mut bob = Client::named(server, "bob")?;
+            // dave closes cleanly, half a line unsent.
+            let mut dave = Client::named(server, "dave")?;
+            alice.expect("is now dave")?;
+            bob.expect("is now dave")?;
+            dave.line.stream().write_all(b"half a li")?;
+            drop(dave);
+            assert_eq!(bob.expect("dave left")?, "* dave left");
+            // erin vanishes with lines unread: the kernel resets the connection.
+            let mut erin = Client::named(server, "erin")?;
+            alice.expect("is now erin")?;
+            bob.expect("is now erin")?;
+            alice.say("erin, you will not read this")?;
+            let mut one = [0u8; 1];
+            erin.line.stream().peek(&mut one)?; // it has arrived, unread
+            erin.line.stream().write_all(b"and neither half of thi")?;
+            drop(erin);
+            assert_eq!(
+                bob.expect("erin left")?,
+                "* erin left (the connection was reset)"
+            );
+            alice.say("still here?")?;
+            bob.expect("<alice> still here?")?;
+            assert!(!bob.saw("half a li") && !bob.saw("neither half"));
+            Ok(())
+        })
+        .map(|stats| assert_eq!(stats.joined, 4))
     })
-    .map(|stats| assert_eq!(stats.joined, 4))
 }

@@ -3,7 +3,11 @@
 use ch13_futures::{demo, server};
 use course::cli::{Cli, Command};
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
+    course::cli::exit_code(run())
+}
+
+fn run() -> anyhow::Result<()> {
     let args = Cli::new(
         "ch13-futures",
         "Chapter 13: futures. The server answers every line with a future a timer fills.",

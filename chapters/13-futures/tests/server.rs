@@ -25,39 +25,41 @@ fn run_until(lp: &EventLoop, mut done: impl FnMut() -> bool, mut each: impl FnMu
 
 #[test]
 fn lines_sent_together_are_answered_together() -> anyhow::Result<()> {
-    let before = open_fds();
-    {
-        let lp = EventLoop::new()?;
-        let server = server::start(&lp, "127.0.0.1:0".parse()?)?;
-        let addr = server.local_addr();
-        let client = thread::spawn(move || -> std::io::Result<String> {
-            let mut s = TcpStream::connect(addr)?;
-            s.set_read_timeout(Some(PATIENCE))?;
-            s.write_all(b"alpha\nbeta\ngamma\n")?;
-            s.shutdown(Shutdown::Write)?;
-            let mut got = String::new();
-            s.read_to_string(&mut got)?;
-            Ok(got)
-        });
-        let mut most_in_flight = 0;
-        run_until(
-            &lp,
-            || client.is_finished(),
-            || {
-                let stats = lp.stats();
-                most_in_flight = most_in_flight.max(stats.timers - stats.cancelled_timers);
-            },
-        );
-        let got = client.join().expect("the client panicked")?;
-        assert_eq!(
-            got, "ALPHA\nBETA\nGAMMA\n",
-            "every answer, then end of file"
-        );
-        assert_eq!(most_in_flight, 3, "three futures waited at the same time");
-        server.close();
-    }
-    assert_eq!(open_fds(), before, "every socket closed");
-    Ok(())
+    course::testing::alone(|| {
+        let before = open_fds();
+        {
+            let lp = EventLoop::new()?;
+            let server = server::start(&lp, "127.0.0.1:0".parse()?)?;
+            let addr = server.local_addr();
+            let client = thread::spawn(move || -> std::io::Result<String> {
+                let mut s = TcpStream::connect(addr)?;
+                s.set_read_timeout(Some(PATIENCE))?;
+                s.write_all(b"alpha\nbeta\ngamma\n")?;
+                s.shutdown(Shutdown::Write)?;
+                let mut got = String::new();
+                s.read_to_string(&mut got)?;
+                Ok(got)
+            });
+            let mut most_in_flight = 0;
+            run_until(
+                &lp,
+                || client.is_finished(),
+                || {
+                    let stats = lp.stats();
+                    most_in_flight = most_in_flight.max(stats.timers - stats.cancelled_timers);
+                },
+            );
+            let got = client.join().expect("the client panicked")?;
+            assert_eq!(
+                got, "ALPHA\nBETA\nGAMMA\n",
+                "every answer, then end of file"
+            );
+            assert_eq!(most_in_flight, 3, "three futures waited at the same time");
+            server.close();
+        }
+        assert_eq!(open_fds(), before, "every socket closed");
+        Ok(())
+    })
 }
 
 #[test]

@@ -3,7 +3,11 @@
 use ch14_executor::{demo, echo};
 use course::cli::{Cli, Command};
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
+    course::cli::exit_code(run())
+}
+
+fn run() -> anyhow::Result<()> {
     let args = Cli::new(
         "ch14-executor",
         "Chapter 14: tasks on the event loop, and an echo server with a task per client.",

@@ -3,7 +3,11 @@
 use ch15_reactor::{demo, echo};
 use course::cli::{Cli, Command};
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
+    course::cli::exit_code(run())
+}
+
+fn run() -> anyhow::Result<()> {
     let args = Cli::new(
         "ch15-reactor",
         "Chapter 15: async TCP on the reactor, and an async/await echo server.",

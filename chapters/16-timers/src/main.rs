@@ -3,7 +3,11 @@
 use ch16_timers::{demo, idle};
 use course::cli::{Cli, Command};
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
+    course::cli::exit_code(run())
+}
+
+fn run() -> anyhow::Result<()> {
     let args = Cli::new(
         "ch16-timers",
         "Chapter 16: timers in a heap, sleep/timeout/interval, and an echo server that drops idle clients.",

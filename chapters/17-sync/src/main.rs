@@ -3,7 +3,11 @@
 use ch17_sync::{demo, waiting_room};
 use course::cli::{Cli, Command};
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
+    course::cli::exit_code(run())
+}
+
+fn run() -> anyhow::Result<()> {
     let args = Cli::new(
         "ch17-sync",
         "Chapter 17: waiting for a resource without blocking the loop: semaphores, locks, channels, async release, streams.",

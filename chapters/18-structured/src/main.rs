@@ -3,7 +3,11 @@
 use ch18_structured::{chat, demo};
 use course::cli::{Cli, Command};
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
+    course::cli::exit_code(run())
+}
+
+fn run() -> anyhow::Result<()> {
     let args = Cli::new(
         "ch18-structured",
         "Chapter 18: a leaked task, task groups that own their children, and cancellation as drop; a chat server with a group per client.",

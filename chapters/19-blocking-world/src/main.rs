@@ -4,7 +4,11 @@
 use ch19_blocking_world::{commands, demo};
 use course::cli::{Cli, Command};
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
+    course::cli::exit_code(run())
+}
+
+fn run() -> anyhow::Result<()> {
     let args = Cli::new(
         "ch19-blocking-world",
         "Chapter 19: a blocking call stalls every client; spawn_blocking, DNS and files in a pool, debug mode and the loop's trace.",

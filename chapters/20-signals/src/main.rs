@@ -6,7 +6,11 @@ use anyhow::Context;
 use ch20_signals::{demo, server};
 use course::cli::{Cli, Command};
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
+    course::cli::exit_code(run())
+}
+
+fn run() -> anyhow::Result<()> {
     let args = Cli::new(
         "ch20-signals",
         "Chapter 20: signals as fd events (self-pipe and signalfd), and a server that shuts down gracefully on SIGTERM or Ctrl-C.",

@@ -126,12 +126,16 @@ impl LoopHandle {
         // Wake the tasks whose fd is ready, now that the state is free: a
         // waker is user code to the loop. Ours queue their task at once, so
         // it runs in this pass, not after another wait.
-        let mut to_wake = std::mem::take(woken);
+        // Most passes set no waker aside: they skip the hand-over of the
+        // list (and the extra borrow it costs) altogether.
+        let to_wake = (!woken.is_empty()).then(|| std::mem::take(woken));
         drop(state);
-        for waker in to_wake.drain(..) {
-            waker.wake();
+        if let Some(mut to_wake) = to_wake {
+            for waker in to_wake.drain(..) {
+                waker.wake();
+            }
+            inner.state.borrow_mut().woken = to_wake;
         }
-        inner.state.borrow_mut().woken = to_wake;
 
         // 5. Run what is queued now, and not one entry more.
         let todo = inner.state.borrow().ready.len();

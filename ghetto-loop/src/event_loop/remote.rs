@@ -54,6 +54,12 @@ pub struct Remote {
 pub(crate) struct Shared {
     /// Callbacks sent from other threads, not yet moved to the ready queue.
     queue: Mutex<Vec<Sent>>,
+    /// Whether `queue` may hold a callback: set under the lock with each
+    /// push, cleared under it by the drain. The loop reads it before every
+    /// drain, so that a pass with nothing sent (nearly all of them) takes
+    /// no lock. tokio's remote queue keeps its length in an atomic for the
+    /// same reason.
+    sent: AtomicBool,
     /// Wakes the loop's selector.
     doorbell: Doorbell,
     /// Set when the loop is closed; later calls fail.
@@ -90,6 +96,8 @@ impl Remote {
                 callback: Box::new(callback),
                 location,
             });
+            // Before the doorbell rings: the loop that wakes up finds it.
+            self.shared.sent.store(true, Ordering::Release);
         }
         self.shared.doorbell.ring()
     }
@@ -99,6 +107,7 @@ impl Shared {
     pub(crate) fn new(doorbell: Doorbell) -> Arc<Shared> {
         Arc::new(Shared {
             queue: Mutex::new(Vec::new()),
+            sent: AtomicBool::new(false),
             doorbell,
             closed: AtomicBool::new(false),
         })
@@ -126,7 +135,16 @@ impl Shared {
 
     /// Moves every callback sent so far to `ready`; returns how many.
     pub(crate) fn drain_into(&self, ready: &mut VecDeque<Rc<dyn Runnable>>) -> usize {
-        let sent = std::mem::take(&mut *self.lock());
+        // A push this misses rings the doorbell after it, so the next pass
+        // sees it.
+        if !self.sent.load(Ordering::Acquire) {
+            return 0;
+        }
+        let sent = {
+            let mut queue = self.lock();
+            self.sent.store(false, Ordering::Relaxed);
+            std::mem::take(&mut *queue)
+        };
         let count = sent.len();
         for Sent { callback, location } in sent {
             ready.push_back(Handle::once(What::Threadsafe, location, callback).runnable());

@@ -34,7 +34,8 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::rc::Rc;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::task::{Wake, Waker};
 
 use super::loop_handle::LoopHandle;
@@ -96,16 +97,26 @@ struct Entry {
 /// elsewhere, and the doorbell that wakes the loop's selector.
 pub(crate) struct Door {
     state: Mutex<DoorState>,
+    /// Whether `woken` may hold a key: set under the lock with each push,
+    /// cleared under it by the drain. The loop reads it before every drain,
+    /// so that a pass with no wake-up from elsewhere takes no lock.
+    pending: AtomicBool,
+    /// Rings the selector out of its wait; `None` once the loop is closed,
+    /// so a waker that outlives its loop (in another thread, say) does not
+    /// keep the loop's eventfd open. Behind a lock of its own, which a
+    /// ring holds for reading: the ring's system call is not made under
+    /// `state`'s lock, which the loop takes to drain the list the moment
+    /// the ring wakes it (and would sleep on a futex to get), yet `close`
+    /// still waits for a ring in progress before it lets the eventfd go.
+    doorbell: RwLock<Option<Doorbell>>,
 }
 
 /// The door's state, under its mutex.
 struct DoorState {
     /// Keys woken away from the loop's thread, not yet queued.
     woken: Vec<TaskKey>,
-    /// Rings the selector out of its wait; `None` once the loop is closed,
-    /// so a waker that outlives its loop (in another thread, say) does not
-    /// keep the loop's eventfd open.
-    doorbell: Option<Doorbell>,
+    /// The loop is closed: later wake-ups are ignored.
+    closed: bool,
 }
 
 /// A task's waker: its key and the door of its loop.
@@ -250,8 +261,10 @@ impl Door {
         Arc::new(Door {
             state: Mutex::new(DoorState {
                 woken: Vec::new(),
-                doorbell: Some(doorbell),
+                closed: false,
             }),
+            pending: AtomicBool::new(false),
+            doorbell: RwLock::new(Some(doorbell)),
         })
     }
 
@@ -259,19 +272,27 @@ impl Door {
     /// was empty (a non-empty list has a ring on its way already). A closed
     /// door ignores it.
     fn push(&self, key: TaskKey) {
-        let mut state = self.lock();
-        let first = state.woken.is_empty();
-        let Some(doorbell) = &state.doorbell else {
-            return;
+        let first = {
+            let mut state = self.lock();
+            if state.closed {
+                return;
+            }
+            let first = state.woken.is_empty();
+            state.woken.push(key);
+            self.pending.store(true, Ordering::Release);
+            first
         };
-        // Rung under the lock: `close` takes the doorbell under it too, so
-        // once the loop is closed no thread is still touching its eventfd.
-        // An eventfd write never blocks and fails only if the counter is
-        // full, when the loop is due to wake anyway (`Doorbell::ring`).
         if first {
-            let _ = doorbell.ring();
+            // The key is listed before the ring, so the loop that wakes up
+            // finds it. A loop closed meanwhile has taken the doorbell: no
+            // ring then. An eventfd write never blocks and fails only if
+            // the counter is full, when the loop is due to wake anyway
+            // (`Doorbell::ring`).
+            let doorbell = self.doorbell.read().unwrap_or_else(|p| p.into_inner());
+            if let Some(doorbell) = &*doorbell {
+                let _ = doorbell.ring();
+            }
         }
-        state.woken.push(key);
     }
 
     /// Queues every task woken from elsewhere; returns how many keys came.
@@ -280,7 +301,13 @@ impl Door {
         tasks: &mut TaskTable,
         ready: &mut VecDeque<Rc<dyn Runnable>>,
     ) -> usize {
+        // A push this misses rings the doorbell after it, so the next pass
+        // sees it.
+        if !self.pending.load(Ordering::Acquire) {
+            return 0;
+        }
         let mut state = self.lock();
+        self.pending.store(false, Ordering::Relaxed);
         let count = state.woken.len();
         for key in state.woken.drain(..) {
             tasks.wake(key, ready);
@@ -295,11 +322,18 @@ impl Door {
 
     /// Ignores every later wake-up, and lets go of the doorbell.
     pub(crate) fn close(&self) {
-        let doorbell = {
+        {
             let mut state = self.lock();
             state.woken.clear();
-            state.doorbell.take()
-        };
+            state.closed = true;
+        }
+        // Waits for a ring in progress, which holds the read lock: once
+        // this returns, no thread touches the loop's eventfd.
+        let doorbell = self
+            .doorbell
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
         drop(doorbell);
     }
 

@@ -32,6 +32,32 @@ impl TcpListener {
         TcpListener::from_socket(lp, Socket::listen(addr, BACKLOG)?)
     }
 
+    /// Binds `addr` with `SO_REUSEPORT` and listens, on the loop running
+    /// this task: several listeners, one per loop (and thread), may share
+    /// one port, and the kernel spreads connections across them. Every
+    /// listener on the port must set it, so bind port 0 once, then bind the
+    /// port it got.
+    ///
+    /// ```
+    /// use ghetto_loop::net::TcpListener;
+    ///
+    /// ghetto_loop::run(async {
+    ///     let first = TcpListener::bind_reuse_port("127.0.0.1:0".parse().unwrap()).await?;
+    ///     let second = TcpListener::bind_reuse_port(first.local_addr()?).await?;
+    ///     assert_eq!(first.local_addr()?, second.local_addr()?);
+    ///     Ok::<(), std::io::Error>(())
+    /// })??;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub async fn bind_reuse_port(addr: SocketAddr) -> io::Result<TcpListener> {
+        TcpListener::bind_reuse_port_on(&LoopHandle::current(), addr)
+    }
+
+    /// Binds `addr` with `SO_REUSEPORT` and listens, on `lp`.
+    pub fn bind_reuse_port_on(lp: &LoopHandle, addr: SocketAddr) -> io::Result<TcpListener> {
+        TcpListener::from_socket(lp, Socket::listen_reuse_port(addr, BACKLOG)?)
+    }
+
     /// Makes an already listening socket async, on `lp`.
     pub fn from_socket(lp: &LoopHandle, socket: Socket) -> io::Result<TcpListener> {
         socket.set_nonblocking(true)?;

@@ -64,10 +64,23 @@ impl Socket {
     /// `socket` + `setsockopt(SO_REUSEADDR)` + `bind` + `listen`: a server
     /// socket ready to `accept`. Bind port 0 to let the kernel pick a free one.
     pub fn listen(addr: SocketAddr, backlog: i32) -> io::Result<Socket> {
+        Socket::listen_with(addr, backlog, false)
+    }
+
+    /// [`listen`](Socket::listen) with `SO_REUSEPORT` set before `bind`:
+    /// other sockets that set it too may listen on the same port.
+    pub fn listen_reuse_port(addr: SocketAddr, backlog: i32) -> io::Result<Socket> {
+        Socket::listen_with(addr, backlog, true)
+    }
+
+    fn listen_with(addr: SocketAddr, backlog: i32, reuse_port: bool) -> io::Result<Socket> {
         let socket = Socket::tcp_for(&addr)?;
         // Without SO_REUSEADDR a restarted server fails with EADDRINUSE for as
         // long as its old connections sit in TIME_WAIT.
         socket.set_reuse_address(true)?;
+        if reuse_port {
+            socket.set_reuse_port(true)?;
+        }
         socket.bind(addr)?;
         // SAFETY: listen(2) takes an fd we own and an integer.
         syscall!(listen(socket.fd.as_raw_fd(), backlog))?;
@@ -271,6 +284,14 @@ impl Socket {
     /// hold in `TIME_WAIT`.
     pub fn set_reuse_address(&self, on: bool) -> io::Result<()> {
         self.set_int_option(libc::SOL_SOCKET, libc::SO_REUSEADDR, on as libc::c_int)
+    }
+
+    /// `SO_REUSEPORT`: let several sockets bind the same address and port,
+    /// each listening; the kernel spreads new connections across them by a
+    /// hash of the peer's address. One loop per core, each with a listener
+    /// of its own on one port, is built on it (the capstone's `--per-core`).
+    pub fn set_reuse_port(&self, on: bool) -> io::Result<()> {
+        self.set_int_option(libc::SOL_SOCKET, libc::SO_REUSEPORT, on as libc::c_int)
     }
 
     /// `TCP_NODELAY`: send small writes at once instead of batching them

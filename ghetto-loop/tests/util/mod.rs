@@ -56,24 +56,27 @@ pub fn wait_once(selector: &mut dyn Selector, timeout: Duration) -> Vec<Event> {
     events
 }
 
-/// How many fds this process has open (the course kit's count). Meaningful
-/// because nextest runs each test in a process of its own.
-pub use course::testing::open_fds;
+/// How many fds this process has open (the course kit's count), and the
+/// kit's way to run a test as the only one in its process, which makes that
+/// count the test's own.
+pub use course::testing::{alone, open_fds};
 
-/// Runs `rule` on a loop of `kind`, and fails if it left an fd open once its
-/// loop was dropped.
+/// Runs `rule` on a loop of `kind`, alone in its process, and fails if it
+/// left an fd open once its loop was dropped.
 pub fn without_leaks(
     kind: SelectorKind,
     rule: fn(SelectorKind) -> io::Result<()>,
 ) -> io::Result<()> {
-    let before = open_fds();
-    rule(kind)?;
-    assert_eq!(
-        open_fds(),
-        before,
-        "{kind}: the rule left fds open after its loop was dropped"
-    );
-    Ok(())
+    alone(|| {
+        let before = open_fds();
+        rule(kind)?;
+        assert_eq!(
+            open_fds(),
+            before,
+            "{kind}: the rule left fds open after its loop was dropped"
+        );
+        Ok(())
+    })
 }
 
 /// Turns one rule into a test per selector, each with an fd-leak check:

@@ -56,7 +56,7 @@ impl MiniLoop {
     /// One pass: sleep until the nearest timer if nothing is ready, queue
     /// the due timers, run exactly what is queued now. Returns how many ran.
     pub fn run_once(&mut self) -> usize {
-        todo!("the four steps of README.md")
+        todo!("the three steps of README.md, then return how many ran")
     }
 
     /// Runs passes until nothing is ready and no timer is pending; returns

@@ -6,7 +6,6 @@
 use std::io;
 use std::net::SocketAddr;
 use std::sync::mpsc::{self, Receiver};
-use std::sync::{Mutex, MutexGuard};
 use std::thread;
 
 use ch15_reactor::echo;
@@ -83,14 +82,10 @@ impl Server {
     }
 }
 
-/// Holds every fd-counting test of a binary apart from the others.
-/// `cargo nextest` runs each test in a process of its own; plain `cargo
-/// test` runs them as threads of one, where another test's sockets would
-/// be counted too.
-pub fn alone() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
+/// Runs a test as the only one in its process, so that its fd count is its
+/// own (the course kit's helper).
+#[allow(unused_imports)] // the echo tests count fds; the others do not
+pub use course::testing::alone;
 
 /// Turns one test into a test per selector:
 ///

@@ -61,88 +61,96 @@ fn drive(mut echo: Echo, stalled: mpsc::Sender<()>) -> thread::JoinHandle<Seen> 
 
 #[test]
 fn with_nothing_to_read_poll_returns_idle_at_once() -> io::Result<()> {
-    let (_client, mut echo) = pair()?;
-    let (done, result) = mpsc::channel();
-    thread::spawn(move || {
-        let _ = done.send(echo.poll().map_err(|e| e.kind()));
-    });
-    let got = result
-        .recv_timeout(Duration::from_secs(5))
-        .expect("poll returned instead of waiting for data");
-    assert_eq!(got, Ok(Progress::Idle));
-    Ok(())
+    course::testing::panics_first(|| {
+        let (_client, mut echo) = pair()?;
+        let (done, result) = mpsc::channel();
+        thread::spawn(move || {
+            let _ = done.send(echo.poll().map_err(|e| e.kind()));
+        });
+        let got = result
+            .recv_timeout(Duration::from_secs(5))
+            .expect("poll returned instead of waiting for data");
+        assert_eq!(got, Ok(Progress::Idle));
+        Ok(())
+    })
 }
 
 #[test]
 fn a_line_comes_back_and_the_end_is_reported() -> io::Result<()> {
-    let (mut client, echo) = pair()?;
-    let (stalled, _) = mpsc::channel();
-    let driver = drive(echo, stalled);
-    client.write_all(b"hello, poller\n")?;
-    client.shutdown(Shutdown::Write)?;
-    let mut back = Vec::new();
-    client.read_to_end(&mut back)?;
-    assert_eq!(back, b"hello, poller\n");
-    let seen = driver.join().expect("poll does not panic");
-    assert!(
-        matches!(seen.end, Some(Ok(Progress::Closed))),
-        "{:?}",
-        seen.end
-    );
-    Ok(())
+    course::testing::panics_first(|| {
+        let (mut client, echo) = pair()?;
+        let (stalled, _) = mpsc::channel();
+        let driver = drive(echo, stalled);
+        client.write_all(b"hello, poller\n")?;
+        client.shutdown(Shutdown::Write)?;
+        let mut back = Vec::new();
+        client.read_to_end(&mut back)?;
+        assert_eq!(back, b"hello, poller\n");
+        let seen = driver.join().expect("poll does not panic");
+        assert!(
+            matches!(seen.end, Some(Ok(Progress::Closed))),
+            "{:?}",
+            seen.end
+        );
+        Ok(())
+    })
 }
 
 #[test]
 fn a_client_that_does_not_read_gets_every_byte_and_poll_holds_one_chunk_at_most() -> io::Result<()>
 {
-    let (client, echo) = pair()?;
-    let (stalled_tx, stalled) = mpsc::channel();
-    let driver = drive(echo, stalled_tx);
-    // 32 MiB before reading a byte: more than the kernel's buffers hold, so
-    // `poll`'s writes come up short, then say WouldBlock.
-    let data: Vec<u8> = (0..32u32 << 20).map(|i| (i % 251) as u8).collect();
-    let mut writer = client.try_clone()?;
-    let sent = data.clone();
-    let writing = thread::spawn(move || -> io::Result<()> {
-        writer.write_all(&sent)?;
-        writer.shutdown(Shutdown::Write)
-    });
-    stalled
-        .recv_timeout(PATIENCE)
-        .expect("poll went idle with bytes owed: its write said WouldBlock");
+    course::testing::panics_first(|| {
+        let (client, echo) = pair()?;
+        let (stalled_tx, stalled) = mpsc::channel();
+        let driver = drive(echo, stalled_tx);
+        // 32 MiB before reading a byte: more than the kernel's buffers hold, so
+        // `poll`'s writes come up short, then say WouldBlock.
+        let data: Vec<u8> = (0..32u32 << 20).map(|i| (i % 251) as u8).collect();
+        let mut writer = client.try_clone()?;
+        let sent = data.clone();
+        let writing = thread::spawn(move || -> io::Result<()> {
+            writer.write_all(&sent)?;
+            writer.shutdown(Shutdown::Write)
+        });
+        stalled
+            .recv_timeout(PATIENCE)
+            .expect("poll went idle with bytes owed: its write said WouldBlock");
 
-    let mut back = Vec::with_capacity(data.len());
-    (&client).read_to_end(&mut back)?;
-    writing.join().expect("the writer does not panic")?;
-    assert_eq!(back.len(), data.len());
-    assert!(back == data, "the echo differs from what was sent");
-    let seen = driver.join().expect("poll does not panic");
-    assert!(matches!(seen.end, Some(Ok(Progress::Closed))));
-    assert!(
-        seen.max_unsent <= CHUNK,
-        "poll held {} bytes: it read more while it still owed some",
-        seen.max_unsent
-    );
-    Ok(())
+        let mut back = Vec::with_capacity(data.len());
+        (&client).read_to_end(&mut back)?;
+        writing.join().expect("the writer does not panic")?;
+        assert_eq!(back.len(), data.len());
+        assert!(back == data, "the echo differs from what was sent");
+        let seen = driver.join().expect("poll does not panic");
+        assert!(matches!(seen.end, Some(Ok(Progress::Closed))));
+        assert!(
+            seen.max_unsent <= CHUNK,
+            "poll held {} bytes: it read more while it still owed some",
+            seen.max_unsent
+        );
+        Ok(())
+    })
 }
 
 #[test]
 fn a_reset_connection_is_an_error() -> io::Result<()> {
-    let (mut client, echo) = pair()?;
-    let (stalled, _) = mpsc::channel();
-    let driver = drive(echo, stalled);
-    client.write_all(b"bye\n")?;
-    let mut peek = [0u8; 4];
-    assert!(
-        client.peek(&mut peek)? > 0,
-        "the echo arrived and sits unread"
-    );
-    // Closing with unread data makes the kernel reset the connection.
-    drop(client);
-    let seen = driver.join().expect("poll does not panic");
-    match seen.end {
-        Some(Err(e)) => assert_eq!(e.kind(), io::ErrorKind::ConnectionReset, "{e}"),
-        other => panic!("expected the reset as an error, got {other:?}"),
-    }
-    Ok(())
+    course::testing::panics_first(|| {
+        let (mut client, echo) = pair()?;
+        let (stalled, _) = mpsc::channel();
+        let driver = drive(echo, stalled);
+        client.write_all(b"bye\n")?;
+        let mut peek = [0u8; 4];
+        assert!(
+            client.peek(&mut peek)? > 0,
+            "the echo arrived and sits unread"
+        );
+        // Closing with unread data makes the kernel reset the connection.
+        drop(client);
+        let seen = driver.join().expect("poll does not panic");
+        match seen.end {
+            Some(Err(e)) => assert_eq!(e.kind(), io::ErrorKind::ConnectionReset, "{e}"),
+            other => panic!("expected the reset as an error, got {other:?}"),
+        }
+        Ok(())
+    })
 }

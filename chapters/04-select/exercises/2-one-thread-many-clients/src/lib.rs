@@ -14,4 +14,10 @@ mod chosen {
 mod chosen {
     include!("../solution.rs");
 }
+// A deliberately wrong version, for the course's check that the tests catch
+// every mistake README.md warns about (EXERCISES.md).
+#[cfg(exercise = "wrong")]
+mod chosen {
+    include!(env!("GHETTO_EXERCISE_FILE"));
+}
 pub use chosen::*;

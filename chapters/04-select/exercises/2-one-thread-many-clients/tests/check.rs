@@ -51,73 +51,81 @@ fn reply(reader: &mut BufReader<TcpStream>) -> io::Result<String> {
 
 #[test]
 fn a_silent_client_does_not_hold_up_a_talkative_one() -> io::Result<()> {
-    let (addr, done) = start(2)?;
-    let (mut silent, mut silent_replies) = connect(addr)?;
-    let (mut talker, mut talker_replies) = connect(addr)?;
-    talker.write_all(b"me first\n")?;
-    // A server stuck on the silent client never answers this.
-    assert_eq!(reply(&mut talker_replies)?, "you said: me first\n");
-    silent.write_all(b"now me\n")?;
-    assert_eq!(reply(&mut silent_replies)?, "you said: now me\n");
-    let (lines, _, _) = finish(done)?;
-    assert_eq!(lines, ["me first", "now me"]);
-    Ok(())
+    course::testing::panics_first(|| {
+        let (addr, done) = start(2)?;
+        let (mut silent, mut silent_replies) = connect(addr)?;
+        let (mut talker, mut talker_replies) = connect(addr)?;
+        talker.write_all(b"me first\n")?;
+        // A server stuck on the silent client never answers this.
+        assert_eq!(reply(&mut talker_replies)?, "you said: me first\n");
+        silent.write_all(b"now me\n")?;
+        assert_eq!(reply(&mut silent_replies)?, "you said: now me\n");
+        let (lines, _, _) = finish(done)?;
+        assert_eq!(lines, ["me first", "now me"]);
+        Ok(())
+    })
 }
 
 #[test]
 fn a_line_that_arrives_in_pieces_is_answered_once_and_whole() -> io::Result<()> {
-    let (addr, done) = start(1)?;
-    let (mut client, mut replies) = connect(addr)?;
-    for piece in [&b"hel"[..], b"lo, wor", b"ld\n"] {
-        client.write_all(piece)?;
-        // Apart in time, so they are apart on the wire (the answer is the
-        // same however they arrive).
-        thread::sleep(Duration::from_millis(30));
-    }
-    assert_eq!(reply(&mut replies)?, "you said: hello, world\n");
-    let (lines, _, _) = finish(done)?;
-    assert_eq!(lines, ["hello, world"]);
-    Ok(())
+    course::testing::panics_first(|| {
+        let (addr, done) = start(1)?;
+        let (mut client, mut replies) = connect(addr)?;
+        for piece in [&b"hel"[..], b"lo, wor", b"ld\n"] {
+            client.write_all(piece)?;
+            // Apart in time, so they are apart on the wire (the answer is the
+            // same however they arrive).
+            thread::sleep(Duration::from_millis(30));
+        }
+        assert_eq!(reply(&mut replies)?, "you said: hello, world\n");
+        let (lines, _, _) = finish(done)?;
+        assert_eq!(lines, ["hello, world"]);
+        Ok(())
+    })
 }
 
 #[test]
 fn a_client_that_hangs_up_without_a_line_is_done_without_one() -> io::Result<()> {
-    let (addr, done) = start(3)?;
-    let (rude, _) = connect(addr)?;
-    drop(rude);
-    let (half, _) = connect(addr)?;
-    (&half).write_all(b"no newline")?;
-    drop(half);
-    let (mut polite, mut replies) = connect(addr)?;
-    polite.write_all(b"hi\n")?;
-    assert_eq!(reply(&mut replies)?, "you said: hi\n");
-    let (lines, _, _) = finish(done)?;
-    assert_eq!(lines, ["hi"]);
-    Ok(())
+    course::testing::panics_first(|| {
+        let (addr, done) = start(3)?;
+        let (rude, _) = connect(addr)?;
+        drop(rude);
+        let (half, _) = connect(addr)?;
+        (&half).write_all(b"no newline")?;
+        drop(half);
+        let (mut polite, mut replies) = connect(addr)?;
+        polite.write_all(b"hi\n")?;
+        assert_eq!(reply(&mut replies)?, "you said: hi\n");
+        let (lines, _, _) = finish(done)?;
+        assert_eq!(lines, ["hi"]);
+        Ok(())
+    })
 }
 
 #[test]
 fn everything_is_deregistered_before_it_returns() -> io::Result<()> {
-    let (addr, done) = start(2)?;
-    let mut clients = Vec::new();
-    for line in ["one\n", "two\n"] {
-        let (mut client, mut replies) = connect(addr)?;
-        client.write_all(line.as_bytes())?;
-        reply(&mut replies)?;
-        clients.push(client);
-    }
-    let (lines, mut selector, listener) = finish(done)?;
-    assert_eq!(lines.len(), 2);
-    // Still registered, this would be AlreadyExists.
-    selector.register(listener.as_fd(), Token(9), Interest::READABLE)?;
-    // And nothing else is watched: a new client makes the listener, and
-    // only the listener, ready.
-    let _late = TcpStream::connect(addr)?;
-    let mut events = Vec::new();
-    selector.wait(&mut events, Some(PATIENCE))?;
-    assert_eq!(
-        events.iter().map(|e| e.token).collect::<Vec<_>>(),
-        [Token(9)]
-    );
-    Ok(())
+    course::testing::panics_first(|| {
+        let (addr, done) = start(2)?;
+        let mut clients = Vec::new();
+        for line in ["one\n", "two\n"] {
+            let (mut client, mut replies) = connect(addr)?;
+            client.write_all(line.as_bytes())?;
+            reply(&mut replies)?;
+            clients.push(client);
+        }
+        let (lines, mut selector, listener) = finish(done)?;
+        assert_eq!(lines.len(), 2);
+        // Still registered, this would be AlreadyExists.
+        selector.register(listener.as_fd(), Token(9), Interest::READABLE)?;
+        // And nothing else is watched: a new client makes the listener, and
+        // only the listener, ready.
+        let _late = TcpStream::connect(addr)?;
+        let mut events = Vec::new();
+        selector.wait(&mut events, Some(PATIENCE))?;
+        assert_eq!(
+            events.iter().map(|e| e.token).collect::<Vec<_>>(),
+            [Token(9)]
+        );
+        Ok(())
+    })
 }

@@ -6,12 +6,18 @@ mod chosen {
     include!("../mine.rs");
 }
 #[cfg(exercise = "starter")]
-#[allow(unused_variables, unused_imports, dead_code)]
+#[allow(unused_variables, unused_imports, dead_code, clippy::ptr_arg)]
 mod chosen {
     include!("../starter.rs");
 }
 #[cfg(exercise = "solution")]
 mod chosen {
     include!("../solution.rs");
+}
+// A deliberately wrong version, for the course's check that the tests catch
+// every mistake README.md warns about (EXERCISES.md).
+#[cfg(exercise = "wrong")]
+mod chosen {
+    include!(env!("GHETTO_EXERCISE_FILE"));
 }
 pub use chosen::*;

@@ -82,45 +82,53 @@ fn send_all_and_collect(data: &[u8]) -> io::Result<(Vec<u8>, Vec<u8>)> {
 
 #[test]
 fn a_big_message_in_one_go_is_read_whole_on_one_edge() -> io::Result<()> {
-    let data: Vec<u8> = (0..256 * 1024u32).map(|i| (i % 253) as u8).collect();
-    let (received, back) = send_all_and_collect(&data)?;
-    assert!(
-        received == data,
-        "the loop received {} of {} bytes",
-        received.len(),
-        data.len()
-    );
-    assert!(back == data, "the echo differs");
-    Ok(())
+    course::testing::panics_first(|| {
+        let data: Vec<u8> = (0..256 * 1024u32).map(|i| (i % 253) as u8).collect();
+        let (received, back) = send_all_and_collect(&data)?;
+        assert!(
+            received == data,
+            "the loop received {} of {} bytes",
+            received.len(),
+            data.len()
+        );
+        assert!(back == data, "the echo differs");
+        Ok(())
+    })
 }
 
 #[test]
 fn a_burst_of_lines_loses_none() -> io::Result<()> {
-    let data: Vec<u8> = (0..2_000)
-        .flat_map(|i| format!("line {i}\n").into_bytes())
-        .collect();
-    let (received, back) = send_all_and_collect(&data)?;
-    assert_eq!(received.len(), data.len());
-    assert!(back == data);
-    Ok(())
+    course::testing::panics_first(|| {
+        let data: Vec<u8> = (0..2_000)
+            .flat_map(|i| format!("line {i}\n").into_bytes())
+            .collect();
+        let (received, back) = send_all_and_collect(&data)?;
+        assert_eq!(received.len(), data.len());
+        assert!(back == data);
+        Ok(())
+    })
 }
 
 #[test]
 fn data_then_end_of_file_in_one_edge_keeps_the_data() -> io::Result<()> {
-    let (received, back) = send_all_and_collect(b"last words")?;
-    assert_eq!(received, b"last words");
-    assert_eq!(back, b"last words");
-    Ok(())
+    course::testing::panics_first(|| {
+        let (received, back) = send_all_and_collect(b"last words")?;
+        assert_eq!(received, b"last words");
+        assert_eq!(back, b"last words");
+        Ok(())
+    })
 }
 
 #[test]
 fn an_empty_socket_is_open_not_an_error() -> io::Result<()> {
-    let listener = Socket::listen(SocketAddr::from(([127, 0, 0, 1], 0)), 4)?;
-    let _client = TcpStream::connect(listener.local_addr()?)?;
-    let (conn, _) = listener.accept()?;
-    conn.set_nonblocking(true)?;
-    let mut into = Vec::new();
-    assert_eq!(drain(&conn, &mut into)?, Drained::Open);
-    assert!(into.is_empty());
-    Ok(())
+    course::testing::panics_first(|| {
+        let listener = Socket::listen(SocketAddr::from(([127, 0, 0, 1], 0)), 4)?;
+        let _client = TcpStream::connect(listener.local_addr()?)?;
+        let (conn, _) = listener.accept()?;
+        conn.set_nonblocking(true)?;
+        let mut into = Vec::new();
+        assert_eq!(drain(&conn, &mut into)?, Drained::Open);
+        assert!(into.is_empty());
+        Ok(())
+    })
 }

@@ -104,8 +104,10 @@ fn it_sleeps_instead_of_spinning() {
     let before = cpu();
     run(vec![script("a", &[300], &log)]);
     let used = cpu() - before;
+    // A sleeping `run` uses next to none; a spinning one all it is given,
+    // which on a busy machine may be a third of the 300 ms, or less.
     assert!(
-        used < Duration::from_millis(100),
+        used < Duration::from_millis(30),
         "{used:?} of CPU to wait 300 ms"
     );
 }

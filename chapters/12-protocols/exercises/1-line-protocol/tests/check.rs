@@ -5,12 +5,16 @@
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
+use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
 use course::testing::PATIENCE;
 use ex12_1_line_protocol::Lines;
 use ghetto_loop::event_loop::EventLoop;
 use ghetto_loop::protocol::{Server, Transport, create_server};
+use nix::sys::socket::{
+    AddressFamily, SockFlag, SockType, SockaddrIn, setsockopt, socket, sockopt,
+};
 
 const MAX: usize = 16;
 
@@ -72,6 +76,28 @@ fn connect(server: &Server) -> io::Result<TcpStream> {
     Ok(client)
 }
 
+/// [`connect`], with a receive buffer of a few kilobytes, set before the
+/// connection is made so that the window it offers is that small: a client
+/// that does not read then holds few of the server's replies, and the rest
+/// piles up in the server's buffer for it.
+fn connect_reading_little(server: &Server) -> io::Result<TcpStream> {
+    let std::net::SocketAddr::V4(addr) = server.local_addr() else {
+        panic!("the server listens on 127.0.0.1");
+    };
+    let fd = socket(
+        AddressFamily::Inet,
+        SockType::Stream,
+        SockFlag::SOCK_CLOEXEC,
+        None,
+    )?;
+    setsockopt(&fd, sockopt::RcvBuf, &4096)?;
+    nix::sys::socket::connect(fd.as_raw_fd(), &SockaddrIn::from(addr))?;
+    let client = TcpStream::from(fd);
+    client.set_nodelay(true)?;
+    client.set_nonblocking(true)?;
+    Ok(client)
+}
+
 #[test]
 fn lines_are_put_together_across_reads() -> io::Result<()> {
     let lp = EventLoop::new()?;
@@ -126,7 +152,11 @@ fn a_line_that_is_not_utf8_gets_an_error() -> io::Result<()> {
 fn a_client_that_does_not_read_is_not_read_either() -> io::Result<()> {
     let lp = EventLoop::new()?;
     let server = upper_server(&lp)?;
-    let mut client = connect(&server)?;
+    let mut client = connect_reading_little(&server)?;
+    // The listener's reader and the connection's: reading is on.
+    run_until(&lp, "the connection to be accepted", || {
+        lp.stats().readers == 2
+    })?;
     // Send lines, never read the replies: the server's buffer for us fills,
     // and your protocol must stop reading our requests.
     let line = b"fifteen bytes!\n";

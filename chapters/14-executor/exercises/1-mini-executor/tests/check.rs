@@ -124,6 +124,51 @@ fn a_task_woken_from_another_thread_is_polled_again() {
     assert!(finished.load(Ordering::SeqCst));
 }
 
+#[test]
+fn run_parks_while_every_task_waits() {
+    /// CPU time this thread has used so far (`getrusage(RUSAGE_THREAD)`).
+    fn cpu() -> Duration {
+        ghetto_loop::sys::CpuTime::this_thread()
+            .expect("getrusage")
+            .total()
+    }
+    let (send, wakers) = mpsc::channel::<Waker>();
+    let done = Arc::new(AtomicBool::new(false));
+    let waker_thread = {
+        let done = done.clone();
+        thread::spawn(move || {
+            let waker = wakers.recv().expect("the task sends its waker");
+            // Half a second in which the runner has nothing to do. Pacing,
+            // not synchronisation: the wake comes whenever this ends.
+            thread::sleep(Duration::from_millis(500));
+            done.store(true, Ordering::Release);
+            waker.wake();
+        })
+    };
+    let used = Arc::new(Mutex::new(None));
+    let report = used.clone();
+    run_within_10_s(move |ex| {
+        // The task runs on the runner's thread, as does this setup.
+        let start = cpu();
+        ex.spawn(async move {
+            WaitForThread {
+                send: Some(send),
+                done,
+            }
+            .await;
+            *report.lock().unwrap() = Some(cpu() - start);
+        });
+    });
+    waker_thread.join().unwrap();
+    let used = used.lock().unwrap().expect("the task finished");
+    assert!(
+        // A parked runner uses next to none; a spinning one all it is
+        // given, which on a busy machine may be a fraction of the wait.
+        used < Duration::from_millis(30),
+        "{used:?} of CPU to wait half a second: does run() spin instead of parking?"
+    );
+}
+
 /// Counts its polls; parks (leaving its waker) until `release` is set.
 struct Parked {
     polls: Arc<AtomicU32>,
