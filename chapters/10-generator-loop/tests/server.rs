@@ -90,7 +90,8 @@ fn nothing_leaks_when_clients_come_and_go() {
         // The listener, the selector and its doorbell.
         let with_server = open_fds();
         for round in 0..5 {
-            let mut clients: Vec<TcpStream> = (0..10).map(|_| connect(server.addr).unwrap()).collect();
+            let mut clients: Vec<TcpStream> =
+                (0..10).map(|_| connect(server.addr).unwrap()).collect();
             for client in &mut clients {
                 echo_bytes(client, format!("round {round}").as_bytes()).unwrap();
             }

@@ -437,14 +437,14 @@ fn a_client_that_vanishes_mid_line_is_announced_and_nothing_breaks() -> io::Resu
             let mut alice = Client::named(server, "alice")?;
             let mut bob = Client::named(server, "bob")?;
             // dave closes cleanly, half a line unsent.
-            let mut dave = Client::named(server, "dave")?;
+            let dave = Client::named(server, "dave")?;
             alice.expect("is now dave")?;
             bob.expect("is now dave")?;
             dave.line.stream().write_all(b"half a li")?;
             drop(dave);
             assert_eq!(bob.expect("dave left")?, "* dave left");
             // erin vanishes with lines unread: the kernel resets the connection.
-            let mut erin = Client::named(server, "erin")?;
+            let erin = Client::named(server, "erin")?;
             alice.expect("is now erin")?;
             bob.expect("is now erin")?;
             alice.say("erin, you will not read this")?;
