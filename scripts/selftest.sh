@@ -52,7 +52,7 @@ expect_status() {
 for cmd in "make -s ch99" "make -s serve CH=99" "make -s client CH=42" "make -s diff CH=42"; do
     # shellcheck disable=SC2086 # the words of the command
     expect_status 2 "$cmd" $cmd || continue
-    lines=$(grep -cv '^make: \*\*\*' "$log" || true)
+    lines=$(grep -Ecv '^make(\[[0-9]+\])?: \*\*\*' "$log" || true)
     if [ "$lines" -ne 1 ] || ! grep -q '^there is no chapter [0-9]*: the chapters are' "$log"; then
         fail "$cmd: not the one line about the missing chapter:"
         sed 's/^/      /' "$log"

@@ -72,6 +72,12 @@ pub fn serve(addr: SocketAddr) -> anyhow::Result<()> {
 
 /// [`serve`] on any selector: chapter 05's and 06's `serve` call this.
 pub fn serve_on<S: Selector>(selector: S, addr: SocketAddr) -> anyhow::Result<()> {
+    serve_listener(selector, listen(addr)?)
+}
+
+/// Binds `addr` and prints `listening on ADDR`, with the process's open
+/// files limit raised first.
+pub fn listen(addr: SocketAddr) -> anyhow::Result<Socket> {
     // Make the selector's own limit the one a client meets (select's fd
     // 1,024; poll and epoll have none), not the process's open files limit
     // (often 1,024 too, which would make `accept` fail first).
@@ -79,6 +85,12 @@ pub fn serve_on<S: Selector>(selector: S, addr: SocketAddr) -> anyhow::Result<()
     let listener =
         Socket::listen(addr, BACKLOG).with_context(|| format!("cannot listen on {addr}"))?;
     course::cli::announce_listening(listener.local_addr()?);
+    Ok(listener)
+}
+
+/// Serves `listener`'s clients on `selector` until killed. What happens to
+/// each client goes to stderr.
+pub fn serve_listener<S: Selector>(selector: S, listener: Socket) -> anyhow::Result<()> {
     let mut server = EchoServer::new(selector, listener)?;
     server.set_log(|line| eprintln!("{line}"));
     loop {

@@ -17,7 +17,9 @@ use std::net::SocketAddr;
 use anyhow::Context;
 use ghetto_loop::sys::{Selector, SelectorKind};
 
-pub use ch04_select::server::{BACKLOG, LISTENER, MAX_PENDING, Stopper, serve_on};
+pub use ch04_select::server::{
+    BACKLOG, LISTENER, MAX_PENDING, Stopper, listen, serve_listener, serve_on,
+};
 
 /// Chapter 04's echo server, on whichever backend it is handed.
 pub type EchoServer<S = Box<dyn Selector>> = ch04_select::server::EchoServer<S>;
@@ -30,9 +32,10 @@ pub fn serve(addr: SocketAddr) -> anyhow::Result<()> {
 /// Binds `addr`, prints `listening on ADDR`, and serves on a `kind`
 /// selector until killed. What happens to each client goes to stderr.
 pub fn serve_with(kind: SelectorKind, addr: SocketAddr) -> anyhow::Result<()> {
+    let listener = listen(addr)?;
     eprintln!("serving with {kind}");
     let selector = kind
         .open()
         .with_context(|| format!("cannot open a {kind} selector"))?;
-    serve_on(selector, addr)
+    serve_listener(selector, listener)
 }
