@@ -75,7 +75,7 @@ slides: tools-presenterm ## present chapter CH's deck in the terminal: `make sli
 slides-html: tools-presenterm ## export every deck to target/slides/ with an index.html
 	@scripts/slides-html.sh $(PRESENTERM)
 
-bench: ## the C10K benchmark: every server against tokio, report and plots in target/bench/ (~8.5 min)
+bench: ## the C10K benchmark: every server against tokio, and chapter 21 under wrk; report and plots in target/bench/ (~11 min)
 	@scripts/need.sh strace strace "the system calls per round trip" || echo "Going on: the report will say the system calls were not counted."
 	@scripts/need.sh valgrind valgrind "the instruction counts" || echo "Going on: the report will say the instructions were not counted."
 	@scripts/need.sh wrk wrk "the HTTP load on chapter 21's server" || echo "Going on: the report will say the HTTP cells were not measured."

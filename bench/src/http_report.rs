@@ -7,7 +7,7 @@ use crate::child::Runtime;
 use crate::http::{self, HttpSummary, TOKIO, TOKIO_MULTI};
 use crate::pin::Pinning;
 use crate::report::{
-    by_name, calls, measured_cell, percent, syscall_table_head, times, unmeasured, warnings,
+    by_name, calls, measured_cell, percent, plural, syscall_table_head, times, unmeasured, warnings,
 };
 use crate::results::{Outcome, Results, Summary};
 use crate::syscalls::{Group, Pacing};
@@ -106,7 +106,7 @@ fn per_core(md: &mut String, r: &Results) {
 
 /// A cell where the first server of a pair is behind the second, its
 /// baseline: what, where, and the two summaries.
-type Behind = (String, HttpSummary, HttpSummary);
+type Behind = (String, Option<Pinning>, HttpSummary, HttpSummary);
 
 /// A table of `pair` (the server, then its baseline) at every count in
 /// `connections`, in `pinning` (`None`: unpinned); cells where the server
@@ -137,8 +137,9 @@ fn wrk_table(
                         && value.rate.median < t.rate.median
                     {
                         let place = pinning.map_or("unpinned", Pinning::name);
-                        let what = format!("{} connections, `{place}`", thousands(n));
-                        behind.push((what, value, t));
+                        let what =
+                            format!("{} {}, `{place}`", thousands(n), plural(n, "connection"));
+                        behind.push((what, pinning, value, t));
                     }
                     let mut warn = warnings(value.failures, failed_runs.len());
                     if pinning == Some(Pinning::Split) && value.load_share >= Some(0.9) {
@@ -176,7 +177,7 @@ fn behind_lines(md: &mut String, r: &Results, behind: &[Behind]) {
         return;
     }
     let mut why = Vec::new();
-    for (what, mine, theirs) in behind {
+    for (what, pinning, mine, theirs) in behind {
         let mut reasons = Vec::new();
         if let (Some(m), Some(t)) = (mine.cpu_per_request, theirs.cpu_per_request) {
             reasons.push(format!(
@@ -185,11 +186,20 @@ fn behind_lines(md: &mut String, r: &Results, behind: &[Behind]) {
                 ratio(m.median, t.median)
             ));
         }
-        if let Some(share) = mine.server_share.filter(|s| *s < 0.9) {
+        if *pinning == Some(Pinning::Shared) {
             reasons.push(format!(
-                "it used {} of a CPU and wrk {}, so it waited for wrk or for the CPU",
-                percent(Some(share)),
+                "it and wrk shared one CPU, {} and {} of it, so requests per second follow the \
+                 CPU per request",
+                percent(mine.server_share),
                 percent(mine.load_share)
+            ));
+        } else if let Some(share) = mine.server_share.filter(|s| *s < 0.9) {
+            reasons.push(format!(
+                "it used {} of a CPU and wrk {}, so it waited for wrk or for the CPU, which \
+                 others used {} of",
+                percent(Some(share)),
+                percent(mine.load_share),
+                percent(mine.others)
             ));
         }
         if reasons.is_empty() {

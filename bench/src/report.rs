@@ -1366,7 +1366,7 @@ pub(crate) fn warnings(failures: u64, failed_runs: usize) -> String {
     }
 }
 
-fn plural(n: usize, word: &str) -> String {
+pub(crate) fn plural(n: usize, word: &str) -> String {
     if n == 1 {
         word.to_owned()
     } else {

@@ -15,6 +15,8 @@ fn inserted_fds_are_contained_and_removed_ones_are_not() -> io::Result<()> {
     assert!(!set.contains(6), "only the bits that were set");
     set.remove(5);
     assert!(!set.contains(5) && set.contains(7));
+    set.remove(6); // not there: nothing to do
+    assert!(!set.contains(6), "removing an absent fd left it absent");
     set.insert(7)?; // twice is once
     set.remove(7);
     assert!(!set.contains(7));

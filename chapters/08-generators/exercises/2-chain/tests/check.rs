@@ -109,6 +109,16 @@ fn an_error_nobody_handles_comes_back_out() {
 
 #[test]
 #[should_panic(expected = "resumed after it completed")]
+fn a_chain_ended_by_an_error_is_finished() {
+    let mut chain = Chain::new(Fib::new(5), Fib::new(5));
+    assert_eq!(chain.resume(()), Yielded(0));
+    assert!(chain.throw("boom".into()).is_err());
+    // The error ended the chain: neither generator may run again.
+    let _ = chain.resume(());
+}
+
+#[test]
+#[should_panic(expected = "resumed after it completed")]
 fn resuming_after_completion_panics() {
     let mut chain = Chain::new(Fib::new(0), Fib::new(0));
     let _ = chain.resume(());

@@ -76,3 +76,38 @@ fn a_client_that_leaves_is_closed_and_others_are_still_served() -> io::Result<()
     drop((stays, leaves));
     stop(remote, server)
 }
+
+/// A client that sends and never reads fills its own buffers, then the
+/// server's: the server's next `write` says `WouldBlock`, and the server must
+/// let that client go rather than wait for it (a wait that stops the loop,
+/// and with it every other client).
+#[test]
+fn a_client_that_stops_reading_is_let_go_and_others_are_still_served() -> io::Result<()> {
+    let (addr, remote, server) = start();
+    let mut stays = client(addr)?;
+    let hog = client(addr)?;
+    // Bounded: if the server never lets go, this write stalls until the
+    // timeout instead of failing at once.
+    hog.set_write_timeout(Some(Duration::from_secs(10)))?;
+    let writer = thread::spawn(move || {
+        let chunk = [b'x'; 64 * 1024];
+        let ended = loop {
+            if let Err(e) = (&hog).write_all(&chunk) {
+                break e;
+            }
+        };
+        // Kept open: the server must have closed it on its own.
+        (hog, ended)
+    });
+    let (hog, ended) = writer.join().expect("the writing thread panicked");
+    assert!(
+        !matches!(
+            ended.kind(),
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+        ),
+        "the server never let go of a client that stopped reading: {ended}"
+    );
+    assert_eq!(ask(&mut stays, "still served\n")?, "STILL SERVED\n");
+    drop((stays, hog));
+    stop(remote, server)
+}

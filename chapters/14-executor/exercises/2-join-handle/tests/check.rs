@@ -1,6 +1,6 @@
 //! The specification of exercise 14-2: do not edit; make it pass.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -81,6 +81,47 @@ fn the_waker_of_the_latest_poll_is_the_one_woken() -> std::io::Result<()> {
         let_others_run(10).await;
         assert_eq!((woken(&first_count), woken(&second_count)), (0, 1));
         assert_eq!(poll_with(&mut handle, &second), Poll::Ready(7));
+    })
+}
+
+thread_local! {
+    /// The handle a [`PollsOnWake`] waker polls, and what that poll gave.
+    static WATCHED: RefCell<Option<Handle<&'static str>>> = const { RefCell::new(None) };
+    static SEEN_IN_WAKE: Cell<Option<&'static str>> = const { Cell::new(None) };
+}
+
+/// A waker that runs code touching the slot: when woken, it polls the
+/// handle in `WATCHED` at once. A waker is `Send`, so it reaches the `Rc`
+/// inside the handle through a thread-local, on the loop's own thread.
+struct PollsOnWake;
+
+impl Wake for PollsOnWake {
+    fn wake(self: Arc<Self>) {
+        WATCHED.with(|watched| {
+            if let Some(handle) = watched.borrow_mut().as_mut() {
+                let (waker, _) = counting_waker();
+                if let Poll::Ready(output) = poll_with(handle, &waker) {
+                    SEEN_IN_WAKE.set(Some(output));
+                }
+            }
+        });
+    }
+}
+
+#[test]
+fn a_waker_may_poll_the_handle_while_it_is_woken() -> std::io::Result<()> {
+    ghetto_loop::run(async {
+        let mut handle = spawn_with_handle(after_turns(3, "late"));
+        let waker = Waker::from(Arc::new(PollsOnWake));
+        assert!(poll_with(&mut handle, &waker).is_pending());
+        WATCHED.with(|watched| *watched.borrow_mut() = Some(handle));
+        let_others_run(10).await;
+        drop(WATCHED.with(|watched| watched.borrow_mut().take()));
+        assert_eq!(
+            SEEN_IN_WAKE.get(),
+            Some("late"),
+            "the waker, polling the handle as it was woken, found the output"
+        );
     })
 }
 

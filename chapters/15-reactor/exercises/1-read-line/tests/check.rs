@@ -10,6 +10,7 @@ use std::pin::pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
+use std::task::Poll;
 use std::thread;
 
 use course::testing::PATIENCE;
@@ -123,6 +124,39 @@ fn a_line_split_across_reads_comes_back_whole() {
     });
     assert_eq!(lines, ["hello", "world"]);
     assert!(pendings >= 1, "read_line waited for the rest of the line");
+}
+
+/// Two lines come in one read, and the client stays connected and silent
+/// until the test is over: the second line is already in the buffer, so
+/// the second `read_line` must return it at its first poll, without
+/// reading (a read would find nothing, and wait).
+#[test]
+fn a_line_already_in_the_buffer_comes_without_a_read() {
+    let (sent_tx, sent_rx) = mpsc::channel();
+    let (done_tx, done_rx) = mpsc::channel::<()>();
+    let client = move |mut s: std::net::TcpStream| {
+        s.write_all(b"one\ntwo\n")?;
+        let _ = sent_tx.send(());
+        let _ = done_rx.recv_timeout(PATIENCE);
+        Ok(())
+    };
+    let (first, second) = on_a_loop(client, |s| async move {
+        // Blocking the loop's thread is fine here: nothing else runs on it.
+        let _ = sent_rx.recv_timeout(PATIENCE);
+        let mut reader = LineReader::new(64);
+        let first = reader.read_line(&s).await?;
+        let second = {
+            let mut line = pin!(reader.read_line(&s));
+            poll_fn(|cx| Poll::Ready(line.as_mut().poll(cx))).await
+        };
+        let _ = done_tx.send(());
+        Ok((first, second))
+    });
+    assert_eq!(first.as_deref(), Some("one"));
+    match second {
+        Poll::Ready(line) => assert_eq!(line.ok().flatten().as_deref(), Some("two")),
+        Poll::Pending => panic!("read_line read the socket with a whole line in its buffer"),
+    }
 }
 
 #[test]
