@@ -96,12 +96,6 @@ if [ -z "$addr" ]; then
 else
     for dir in $chapters; do
         pkg=ch$(basename "$dir")
-        # Chapter 21 is being written: its main should return
-        # `course::cli::exit_code(run())` like the others.
-        if [ "$pkg" = ch21-capstone ] && ! grep -q 'course::cli::exit_code' "$dir/src/main.rs"; then
-            echo "skip  $pkg serve on a taken port (its main does not use course::cli::exit_code yet)"
-            continue
-        fi
         expect_status 1 "$pkg serve $addr (taken)" \
             env RUST_BACKTRACE=1 "$bin_dir/$pkg" serve "$addr" || continue
         if head -n1 "$log" | grep -q '^error: ' && [ "$(grep -cv '^caused by: ' "$log")" -eq 1 ]; then

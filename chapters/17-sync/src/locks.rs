@@ -258,7 +258,7 @@ pub fn std_lock_stall(
             .expect("spawning a thread")
     };
     // Wait (bounded) for B's call, then watch.
-    let called = course::testing::wait_until(Duration::from_secs(10), || {
+    let called = course::testing::wait_until(course::testing::PATIENCE, || {
         flags.b_locking.load(Ordering::SeqCst) || thread.is_finished()
     });
     let ticks_before = flags.ticks.load(Ordering::SeqCst);

@@ -50,9 +50,6 @@ pub const DEMO: Scenario = Scenario {
     settle: Duration::from_millis(100),
 };
 
-/// How long the clients may take to connect before the run gives up.
-const CONNECT_PATIENCE: Duration = Duration::from_secs(10);
-
 /// Where the culprit does its blocking call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Place {
@@ -105,7 +102,7 @@ pub async fn measure(scenario: Scenario, place: Place, timeline: &Timeline) -> i
     let clients = (0..scenario.clients)
         .map(|_| pinger::start(addr, scenario.period, stop.clone()))
         .collect::<io::Result<Vec<_>>>()?;
-    timeout(CONNECT_PATIENCE, all_heard.wait())
+    timeout(course::testing::PATIENCE, all_heard.wait())
         .await
         .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "the clients never all connected"))?;
     sleep(scenario.settle).await;

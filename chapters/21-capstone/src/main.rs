@@ -5,6 +5,7 @@
 //! is the course's shared command line.
 
 use std::net::SocketAddr;
+use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -13,7 +14,11 @@ use ch21_capstone::{Config, FetchPlan, demo};
 use course::cli::{Cli, Command};
 use ghetto_loop::sys::SelectorKind;
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
+    course::cli::exit_code(run())
+}
+
+fn run() -> anyhow::Result<()> {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("diff") => return shell_diff(&args[1..]),

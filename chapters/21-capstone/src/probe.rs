@@ -6,11 +6,10 @@
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::time::Duration;
 
-/// How long a probe waits for something that should come at once. It
-/// bounds a failing test; it is not a claim about speed.
-pub const PATIENCE: Duration = Duration::from_secs(10);
+/// How long a probe waits for something that should come at once: the
+/// course's one bound for that.
+pub use course::testing::PATIENCE;
 
 /// A client of either server: lines for the chat, answers for HTTP.
 #[derive(Debug)]

@@ -5,7 +5,6 @@ use std::io;
 use std::net::SocketAddr;
 use std::sync::mpsc as std_mpsc;
 use std::thread;
-use std::time::Duration;
 
 use ghetto_loop::sys::SelectorKind;
 
@@ -143,7 +142,7 @@ pub fn start(runtime: Runtime, config: Config, cores: usize) -> io::Result<Runni
                 let _ = tx.send(addrs);
             })
         })?);
-        let addrs = match rx.recv_timeout(Duration::from_secs(10)) {
+        let addrs = match rx.recv_timeout(course::testing::PATIENCE) {
             Ok(addrs) => addrs,
             Err(_) => {
                 stop.trigger();

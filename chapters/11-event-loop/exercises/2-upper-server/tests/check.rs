@@ -88,7 +88,7 @@ fn a_client_that_stops_reading_is_let_go_and_others_are_still_served() -> io::Re
     let hog = client(addr)?;
     // Bounded: if the server never lets go, this write stalls until the
     // timeout instead of failing at once.
-    hog.set_write_timeout(Some(Duration::from_secs(10)))?;
+    hog.set_write_timeout(Some(PATIENCE))?;
     let writer = thread::spawn(move || {
         let chunk = [b'x'; 64 * 1024];
         let ended = loop {

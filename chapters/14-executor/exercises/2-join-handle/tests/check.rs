@@ -111,7 +111,7 @@ impl Wake for PollsOnWake {
 #[test]
 fn a_waker_may_poll_the_handle_while_it_is_woken() -> std::io::Result<()> {
     ghetto_loop::run(async {
-        let mut handle = spawn_with_handle(after_turns(3, "late"));
+        let mut handle = spawn_with_handle(after_passes(3, "late"));
         let waker = Waker::from(Arc::new(PollsOnWake));
         assert!(poll_with(&mut handle, &waker).is_pending());
         WATCHED.with(|watched| *watched.borrow_mut() = Some(handle));
