@@ -39,7 +39,7 @@ client: ## talk to a running server: `make client CH=01 [ADDR=127.0.0.1:7001]`
 test: ## build everything and run every test, exercise checks included
 	@scripts/test.sh
 
-soak: ## faults (30 seeds), memcheck and a 2-minute server soak under churn; target/soak/report.md (~10 min)
+soak: ## faults (30 seeds), memcheck, and chapter 15's and chapter 21's servers under churn; target/soak/report.md (~15 min)
 	@scripts/soak.sh
 
 check: ## rustfmt check + clippy -D warnings on everything

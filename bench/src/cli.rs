@@ -27,6 +27,7 @@ Usage:
   bench soak [--short] [--server NAME] [--seconds S] [--held N] [--out DIR]
                                   hold one server under connection churn, its fds and
                                   RSS sampled before, during and after: target/soak/report.md
+                                  (chapter 21's servers, e.g. ch21-ghetto-loop, over HTTP)
   bench op OPERATION ghetto-loop|tokio N
                                   do N of one operation and nothing else (bench counts
                                   runs this under callgrind and strace)

@@ -57,6 +57,7 @@ pub mod selector_wait;
 pub mod server_process;
 pub mod servers;
 pub mod soak;
+pub mod soak_http;
 pub mod stats;
 pub mod suite;
 pub mod svg;
