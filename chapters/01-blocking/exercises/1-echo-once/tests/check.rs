@@ -47,7 +47,13 @@ fn send_then_hang_up(client: &TcpStream, data: &[u8]) -> io::Result<JoinHandle<i
     }))
 }
 
+/// What `echo` returned, once the client has hung up. Bounded: an `echo`
+/// that does not stop at end-of-file fails the test instead of hanging it.
 fn finish(server: JoinHandle<io::Result<u64>>) -> io::Result<u64> {
+    assert!(
+        course::testing::wait_until(PATIENCE, || server.is_finished()),
+        "echo had not returned {PATIENCE:?} after the client hung up: does it stop when read returns Ok(0)?"
+    );
     server.join().expect("echo panicked")
 }
 
