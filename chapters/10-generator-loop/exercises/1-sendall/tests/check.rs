@@ -67,7 +67,10 @@ fn a_full_buffer_makes_it_wait_for_writable() {
 fn resumed_after_a_wait_it_finishes_the_job() {
     let (ours, peer) = pair();
     let data: Vec<u8> = (0..32 * 1024 * 1024u32).map(|i| (i % 241) as u8).collect();
-    let reader = read_all(peer, data.len());
+    // The peer starts reading only once the buffers are full and sendall
+    // has had to wait, so that wait happens however fast the peer reads.
+    let mut peer = Some(peer);
+    let mut reader = None;
     let mut sending = sendall(&ours, data.clone());
     let mut waits = 0;
     let result = loop {
@@ -76,12 +79,15 @@ fn resumed_after_a_wait_it_finishes_the_job() {
             GeneratorState::Yielded(_) => {
                 waits += 1;
                 assert!(waits < 10_000, "still not done after 10 s");
+                if let Some(peer) = peer.take() {
+                    reader = Some(read_all(peer, data.len()));
+                }
                 std::thread::sleep(Duration::from_millis(1));
             }
         }
     };
     result.unwrap();
-    assert!(waits > 0, "32 MiB cannot fit in the buffers at once");
+    let reader = reader.expect("32 MiB cannot fit in the buffers at once: sendall waited");
     assert!(reader.join().unwrap() == data, "the bytes arrived changed");
 }
 
