@@ -98,3 +98,13 @@ test_executables() {
     cargo test -q --no-run --message-format=json "$@" |
         grep -o '"executable":"[^"]*"' | cut -d'"' -f4
 }
+
+# test_executable PACKAGE TEST: builds PACKAGE's integration test TEST and
+# prints where its executable is. Only that target's: cargo also reports
+# the package's binaries (integration tests may run them), in no fixed
+# order.
+test_executable() {
+    cargo test -q --no-run --message-format=json -p "$1" --test "$2" |
+        grep '"kind":\["test"\]' | grep "\"name\":\"$2\"" |
+        grep -o '"executable":"[^"]*"' | cut -d'"' -f4 | tail -n1
+}

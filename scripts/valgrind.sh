@@ -40,7 +40,7 @@ memcheck() {
     shift 3
     echo "== valgrind: $what under memcheck"
     # Build the test binary and ask cargo where it put it.
-    binary=$(test_executables -p "$package" --test "$test" | tail -n1)
+    binary=$(test_executable "$package" "$test")
     if [ -z "$binary" ] || [ ! -x "$binary" ]; then
         echo "valgrind.sh: cargo did not report the test binary $package/$test" >&2
         exit 1
