@@ -2,8 +2,9 @@
 
 use std::io;
 use std::process::Command;
-use std::sync::Once;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Once};
+use std::task::Wake;
 use std::time::{Duration, Instant};
 
 /// How long a test or a demo waits for something that should happen at once:
@@ -307,4 +308,31 @@ unsafe impl std::alloc::GlobalAlloc for CountingAllocator {
 /// installed; 0 otherwise).
 pub fn allocations() -> u64 {
     ALLOCATIONS.with(std::cell::Cell::get)
+}
+
+/// A waker that counts its wake-ups, for tests that poll a future by hand
+/// and ask who was woken, and how often.
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::task::Waker;
+/// let count = Arc::new(course::testing::WakeCount::default());
+/// let waker = Waker::from(count.clone());
+/// waker.wake_by_ref();
+/// assert_eq!(count.woken(), 1);
+/// ```
+#[derive(Debug, Default)]
+pub struct WakeCount(AtomicUsize);
+
+impl WakeCount {
+    /// How many times it was woken.
+    pub fn woken(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+impl Wake for WakeCount {
+    fn wake(self: Arc<Self>) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
 }

@@ -19,8 +19,9 @@ use std::io;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll, Waker};
+
+use course::testing::WakeCount;
 use std::time::Duration;
 
 use ghetto_loop::event_loop::EventLoop;
@@ -34,16 +35,6 @@ use util::{Drops, conformance};
 
 // ---------------------------------------------------------------------------
 // Helpers
-
-/// A waker that counts its wake-ups: one per waiter, to see who was woken.
-#[derive(Default)]
-struct WakeCount(AtomicUsize);
-
-impl Wake for WakeCount {
-    fn wake(self: Arc<Self>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
 
 /// Polls futures by hand with its own counting waker.
 struct Probe {
@@ -67,7 +58,7 @@ impl Probe {
 
     /// How many times the waker was called.
     fn wakes(&self) -> usize {
-        self.count.0.load(Ordering::SeqCst)
+        self.count.woken()
     }
 }
 

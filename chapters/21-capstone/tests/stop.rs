@@ -3,9 +3,8 @@
 //! in its selector, with no timer, until the throw.
 
 use std::pin::pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, mpsc};
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll, Waker};
 use std::thread;
 use std::time::Duration;
 
@@ -15,24 +14,10 @@ use ch21_capstone::{Config, Stop};
 use ghetto_loop::event_loop::{LoopHandle, Pass, WaitReason};
 use ghetto_loop::sys::SelectorKind;
 
-/// A waker that counts its wake-ups. `Arc::strong_count` on it tells how
-/// many clones of it are alive, the switch's included.
-#[derive(Default)]
-struct Count(AtomicUsize);
+// A waker that counts its wake-ups. `Arc::strong_count` on it tells how
+// many clones of it are alive, the switch's included.
+use course::testing::WakeCount as Count;
 
-impl Wake for Count {
-    fn wake(self: Arc<Self>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-impl Count {
-    fn woken(&self) -> usize {
-        self.0.load(Ordering::SeqCst)
-    }
-}
-
-/// A counting waker, and the waker made of it.
 fn counting() -> (Arc<Count>, Waker) {
     let count = Arc::new(Count::default());
     (count.clone(), Waker::from(count))
