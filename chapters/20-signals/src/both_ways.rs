@@ -56,17 +56,20 @@ pub fn raised_before_the_first_await(lp: &EventLoop, timeline: &Timeline) -> io:
     })?
 }
 
-/// One task waits on both listeners at once while two timers raise a
-/// signal each, `SIGUSR2` at 100 ms and `SIGUSR1` at 200 ms; the loop's
+/// One task waits on both listeners at once, twice, while a timer raises
+/// a signal 100 ms into each wait: `SIGUSR2`, then `SIGUSR1`. The loop's
 /// record of its passes (`on_pass`, which this sets: give it a loop of its
 /// own) shows each arriving as a ready fd. Returns the signals in the
 /// order they came.
 pub fn side_by_side(lp: &EventLoop, timeline: &Timeline) -> io::Result<Vec<i32>> {
     let usr1 = Signals::on(lp, SIGUSR1, Via::SelfPipe)?;
     let usr2 = Signals::on(lp, SIGUSR2, Via::SignalFd)?;
-    for (after, signal) in [(100, SIGUSR2), (200, SIGUSR1)] {
+    // Each timer is set when its wait begins, not both up front: a thread
+    // kept off the CPU for 100 ms would otherwise see both fire in one
+    // pass and take them in the order `select` polls, not the one sent.
+    let raise_soon = |signal| {
         let log = timeline.clone();
-        lp.call_later(Duration::from_millis(after), move || {
+        lp.call_later(Duration::from_millis(100), move || {
             log.log(
                 "timer",
                 format!("raise({}) from a callback on the loop", signal_name(signal)),
@@ -75,7 +78,7 @@ pub fn side_by_side(lp: &EventLoop, timeline: &Timeline) -> io::Result<Vec<i32>>
                 log.log("timer", format!("raise failed: {e}"));
             }
         });
-    }
+    };
     let log = timeline.clone();
     lp.on_pass(move |pass| {
         if pass.io_callbacks > 0 {
@@ -94,7 +97,8 @@ pub fn side_by_side(lp: &EventLoop, timeline: &Timeline) -> io::Result<Vec<i32>>
     );
     lp.block_on(async {
         let mut came = Vec::new();
-        for _ in 0..2 {
+        for signal in [SIGUSR2, SIGUSR1] {
+            raise_soon(signal);
             // Both `recv`s are cancel safe: the loser took no delivery.
             let (signal, how) = match select(usr1.recv(), usr2.recv()).await {
                 Either::Left(got) => (got?, "a byte from the self-pipe"),
