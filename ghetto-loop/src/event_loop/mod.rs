@@ -12,13 +12,15 @@
 //!
 //! # The rules
 //!
-//! * **One pass** (the code is `pass.rs`): choose the timeout
-//!   (zero if anything is queued or the loop is stopping, else until the
-//!   nearest timer, else none); wait in the selector; queue the callbacks of
-//!   ready fds; queue the due timers; run exactly the entries that were
-//!   queued when the running began. A callback scheduled during a pass runs
-//!   in the next pass, after another look at the fds.
-//! * **Timers** are a heap ordered by deadline, FIFO among equal deadlines.
+//! * **One pass** (the code is `pass.rs`): choose the timeout (zero if
+//!   anything is queued or the loop is stopping, else until the nearest
+//!   timer, or the last of those due within 250 µs of it, else none); wait
+//!   in the selector; queue the callbacks of ready fds; queue the due
+//!   timers; run exactly the entries that were queued when the running
+//!   began. A callback scheduled during a pass runs in the next pass, after
+//!   another look at the fds.
+//! * **Timers** are a heap ordered by deadline, FIFO among equal deadlines;
+//!   those due within 250 µs of the nearest share one wake-up.
 //!   A cancelled timer is skipped, never sets the wait, and the heap is
 //!   compacted when cancelled entries pile up (`timers.rs`).
 //! * **One reader and one writer per fd**; adding another replaces it.
@@ -95,6 +97,7 @@ mod handle;
 mod instruments;
 mod io;
 mod loop_handle;
+mod min_heap;
 mod pass;
 mod ready;
 mod registration;

@@ -5,7 +5,8 @@
 //!
 //! 1. **Choose the timeout.** Zero if callbacks are already queued or the
 //!    loop is stopping (look, but do not sleep); otherwise until the nearest
-//!    timer; otherwise no timeout at all.
+//!    timer (or the last of a crowd due within 250 µs of it, which then share
+//!    the wake-up: `timers.rs`); otherwise no timeout at all.
 //! 2. **Wait** in the selector. This is the only place the loop blocks.
 //! 3. **Queue the callbacks of ready fds**, and those sent by other threads;
 //!    wake the tasks waiting on ready async sockets, which queues them in
@@ -24,6 +25,7 @@ use std::time::{Duration, Instant};
 use super::loop_handle::{LoopHandle, State, closed_error};
 use super::ready::Runnable;
 use super::report::{Pass, Report, WaitReason, panic_message};
+use super::timers::SHARED_WAKE;
 
 impl LoopHandle {
     /// Runs one pass (the module docs list its steps).
@@ -46,7 +48,7 @@ impl LoopHandle {
                 (Some(Duration::ZERO), WaitReason::Ready)
             } else if inner.stopping.get() {
                 (Some(Duration::ZERO), WaitReason::Stopping)
-            } else if let Some(when) = state.timers.next_deadline() {
+            } else if let Some(when) = state.timers.wake_at(SHARED_WAKE) {
                 if self.is_clock_paused() {
                     (Some(Duration::ZERO), WaitReason::ClockJump)
                 } else {
