@@ -41,19 +41,21 @@ impl LoopHandle {
         let pass_started = tracing.then(Instant::now);
 
         // 1. The timeout.
-        let (timeout, reason) = {
+        let (timeout, reason, deadline) = {
             let mut state = inner.state.borrow_mut();
             state.timers.compact_if_worth_it();
             if !state.ready.is_empty() {
-                (Some(Duration::ZERO), WaitReason::Ready)
+                (Some(Duration::ZERO), WaitReason::Ready, None)
             } else if inner.stopping.get() {
-                (Some(Duration::ZERO), WaitReason::Stopping)
-            } else if let Some(when) = state.timers.wake_at(SHARED_WAKE) {
+                (Some(Duration::ZERO), WaitReason::Stopping, None)
+            } else if let Some(nearest) = state.timers.next_deadline() {
                 if self.is_clock_paused() {
-                    (Some(Duration::ZERO), WaitReason::ClockJump)
+                    (Some(Duration::ZERO), WaitReason::ClockJump, None)
                 } else {
-                    let left = when.saturating_duration_since(self.time());
-                    (Some(left), WaitReason::NearestTimer)
+                    let now = self.time();
+                    let when = state.timers.shared_wake(nearest, now, SHARED_WAKE);
+                    let left = when.saturating_duration_since(now);
+                    (Some(left), WaitReason::NearestTimer, Some(when))
                 }
             } else if state.io.len() == 0
                 && inner.remote.is_silent()
@@ -69,7 +71,7 @@ impl LoopHandle {
                      pending, no fd is watched and no Remote exists to wake it{tasks}"
                 )));
             } else {
-                (None, WaitReason::Nothing)
+                (None, WaitReason::Nothing, None)
             }
         };
 
@@ -167,6 +169,7 @@ impl LoopHandle {
                 reason,
                 waited,
                 io_callbacks,
+                deadline,
                 timers_due,
                 threadsafe,
                 ran,

@@ -14,7 +14,7 @@ use std::fmt;
 use std::io;
 use std::panic::Location;
 use std::panic::{self, AssertUnwindSafe};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::loop_handle::LoopHandle;
 
@@ -131,6 +131,10 @@ pub struct Pass {
     pub reason: WaitReason,
     /// How long the selector really waited.
     pub waited: Duration,
+    /// The deadline the wait was set to end at, when a timer set it
+    /// ([`WaitReason::NearestTimer`]): the nearest, or the last of a crowd
+    /// due within 250 µs of it, which share the wake-up.
+    pub deadline: Option<Instant>,
     /// Reader and writer callbacks queued, and tasks woken, because their fd
     /// was ready.
     pub io_callbacks: usize,

@@ -15,10 +15,13 @@
 //! **One wake-up for a crowd.** A wait costs a system call and two trips
 //! through the scheduler, some microseconds: a loop that woke once for
 //! each of 100,000 deadlines a few microseconds apart would spend its time
-//! going to sleep. So the loop waits for the *last* timer due within
-//! [`SHARED_WAKE`] (250 µs) of the nearest ([`Timers::wake_at`]), and
-//! fires them all in one pass: a timer in a crowd is at most that late, a
-//! timer alone is on time, and none is early. tokio's wheel goes further
+//! going to sleep. So when the nearest timer is due within [`SHARED_WAKE`]
+//! (250 µs), the loop waits for the *last* timer due within 250 µs of it
+//! ([`Timers::shared_wake`]) and fires them all in one pass: a timer in a
+//! crowd is at most that late, a timer alone is on time, and none is
+//! early. (A nearest timer further off is waited for as it is; the pass
+//! that wakes for it decides again. So a busy server, whose far-off
+//! timeouts never end a wait, never pays for the search.) tokio's wheel goes further
 //! and rounds every deadline up to the next whole millisecond, alone or
 //! not. The heap is written by hand (`min_heap.rs`) because finding that
 //! last timer is a question `std`'s `BinaryHeap` cannot answer.
@@ -263,12 +266,18 @@ impl Timers {
         self.heap.peek().map(|e| e.when)
     }
 
-    /// When the loop should wake for its timers: at the deadline of the
-    /// last timer that is not cancelled and is due within `window` of the
-    /// nearest one, so that one wake-up fires them all (see the module
-    /// docs). `None` if no timer waits.
-    pub(crate) fn wake_at(&mut self, window: Duration) -> Option<Instant> {
-        let nearest = self.next_deadline()?;
+    /// When the loop should wake for the `nearest` deadline (from
+    /// [`next_deadline`](Timers::next_deadline)) at `now`: at the deadline
+    /// of the last timer that is not cancelled and is due within `window`
+    /// of it, so that one wake-up fires them all (see the module docs).
+    /// The search is made only when `nearest` is itself within `window` of
+    /// now and has company; otherwise `nearest` is waited for as it is, and
+    /// the pass that wakes for it (or for anything sooner) decides again.
+    /// A busy server, whose far-off timeouts never end a wait, skips it.
+    pub(crate) fn shared_wake(&self, nearest: Instant, now: Instant, window: Duration) -> Instant {
+        if self.heap.len() == 1 || nearest.saturating_duration_since(now) > window {
+            return nearest;
+        }
         let limit = nearest.checked_add(window).unwrap_or(nearest);
         let mut last = nearest;
         self.heap.for_each_up_to(
@@ -279,7 +288,7 @@ impl Timers {
                 }
             },
         );
-        Some(last)
+        last
     }
 
     /// Moves every timer due at `now` to `ready` (a callback) or `woken`
@@ -417,6 +426,12 @@ mod tests {
         Duration::from_micros(n)
     }
 
+    /// Where the loop would wait until, at `now`.
+    fn wake(timers: &mut Timers, now: Instant) -> Option<Instant> {
+        let nearest = timers.next_deadline()?;
+        Some(timers.shared_wake(nearest, now, SHARED_WAKE))
+    }
+
     #[test]
     fn a_timer_alone_sets_the_wake_up_to_its_own_deadline() {
         let start = Instant::now();
@@ -425,8 +440,8 @@ mod tests {
         for n in 1..=3 {
             timers.push_wake(start + far * n, Location::caller());
         }
-        assert_eq!(timers.wake_at(SHARED_WAKE), Some(start + far));
-        assert_eq!(Timers::new().wake_at(SHARED_WAKE), None);
+        assert_eq!(wake(&mut timers, start + far), Some(start + far));
+        assert_eq!(wake(&mut Timers::new(), start), None);
     }
 
     #[test]
@@ -438,19 +453,35 @@ mod tests {
         for at in [us(30), SHARED_WAKE + us(1), last, Duration::ZERO, us(90)] {
             timers.push_wake(start + at, Location::caller());
         }
-        assert_eq!(timers.wake_at(SHARED_WAKE), Some(start + last));
+        assert_eq!(wake(&mut timers, start), Some(start + last));
         // A cancelled timer in the window does not stretch the wait...
         let cancelled = timers.push_wake(start + SHARED_WAKE, Location::caller());
         cancelled.cancel();
-        assert_eq!(timers.wake_at(SHARED_WAKE), Some(start + last));
+        assert_eq!(wake(&mut timers, start), Some(start + last));
         // ...and a cancelled nearest timer is not where the window starts.
         let mut timers = Timers::new();
         let nearest = timers.push_wake(start, Location::caller());
         timers.push_wake(start + SHARED_WAKE * 3 / 2, Location::caller());
         nearest.cancel();
         assert_eq!(
-            timers.wake_at(SHARED_WAKE),
+            wake(&mut timers, start + SHARED_WAKE),
             Some(start + SHARED_WAKE * 3 / 2)
         );
+    }
+
+    #[test]
+    fn a_crowd_further_off_than_the_window_is_left_for_a_later_pass() {
+        let start = Instant::now();
+        let mut timers = Timers::new();
+        for at in [Duration::ZERO, us(100), us(200)] {
+            timers.push_wake(start + at, Location::caller());
+        }
+        let early = start - SHARED_WAKE * 2;
+        assert_eq!(
+            wake(&mut timers, early),
+            Some(start),
+            "not yet: the first, exactly"
+        );
+        assert_eq!(wake(&mut timers, start - us(50)), Some(start + us(200)));
     }
 }
