@@ -19,7 +19,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use ghetto_loop::event_loop::{EventLoop, Pass, WaitReason};
-use ghetto_loop::time::{join_all, sleep};
+use ghetto_loop::time::{join_all, sleep, sleep_until};
 
 /// The demo's two sleeps, in the order they are started.
 pub const SLEEPS: [Duration; 2] = [Duration::from_millis(250), Duration::from_millis(100)];
@@ -30,7 +30,38 @@ pub const SLEEPS: [Duration; 2] = [Duration::from_millis(250), Duration::from_mi
 pub fn record(
     lp: &EventLoop,
     sleeps: &[Duration],
+    each: impl FnMut(&Pass) + 'static,
+) -> io::Result<Vec<Pass>> {
+    recording(lp, each, join_all(sleeps.iter().map(|d| sleep(*d))))
+}
+
+/// The crowd's sleeps: due in 200, 300 and 400 µs, so the nearest is
+/// within 250 µs of now when the loop first waits, and the last within
+/// 250 µs of the nearest: they share one wake-up.
+pub const CROWD: [Duration; 3] = [
+    Duration::from_micros(200),
+    Duration::from_micros(300),
+    Duration::from_micros(400),
+];
+
+/// Runs sleeps until `offsets` after now at once on `lp`, as [`record`]
+/// does. A crowd due within 250 µs of its nearest member, itself that
+/// close, takes one wait, until its last, and fires in one pass.
+pub fn record_crowd(
+    lp: &EventLoop,
+    offsets: &[Duration],
+    each: impl FnMut(&Pass) + 'static,
+) -> io::Result<Vec<Pass>> {
+    let start = lp.time();
+    let sleeps = offsets.iter().map(|d| sleep_until(start + *d));
+    recording(lp, each, join_all(sleeps))
+}
+
+/// Runs `work` on `lp` while recording every pass.
+fn recording(
+    lp: &EventLoop,
     mut each: impl FnMut(&Pass) + 'static,
+    work: impl Future,
 ) -> io::Result<Vec<Pass>> {
     let passes = Rc::new(RefCell::new(Vec::new()));
     let sink = passes.clone();
@@ -38,7 +69,7 @@ pub fn record(
         each(pass);
         sink.borrow_mut().push(*pass);
     });
-    lp.block_on(join_all(sleeps.iter().map(|d| sleep(*d))))?;
+    lp.block_on(work)?;
     Ok(passes.take())
 }
 

@@ -27,6 +27,8 @@ fn the_demo_shows_every_part_in_order() -> anyhow::Result<()> {
     }
     // Part 4: the waits until the nearest timer.
     assert!(timeline.find("passes", "until the nearest timer").is_some());
+    // ...and a crowd that shares one (the demo fails if it took two).
+    assert!(timeline.find("passes", "a crowd, within 250 µs").is_some());
     // Part 5: never early, both lengths.
     assert!(timeline.find("precision", "sleeps of 1 ms").is_some());
     assert!(timeline.find("precision", "sleeps of 1.5 ms").is_some());

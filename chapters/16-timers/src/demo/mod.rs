@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::bail;
 use course::Timeline;
-use ghetto_loop::event_loop::{EventLoop, WaitReason};
+use ghetto_loop::event_loop::{EventLoop, Pass, WaitReason};
 use ghetto_loop::time::{MissedTick, timeout};
 
 use crate::diary::Diary;
@@ -138,6 +138,37 @@ fn passes_part(timeline: &Timeline) -> anyhow::Result<()> {
         .count();
     if waits != 2 {
         bail!("expected two waits for the nearest timer: {record:#?}");
+    }
+    crowd_part(timeline)
+}
+
+/// Part 4, continued: a crowd of three sleeps shares one wake-up.
+fn crowd_part(timeline: &Timeline) -> anyhow::Result<()> {
+    let lp = EventLoop::new()?;
+    timeline.log(
+        "passes",
+        "join_all of 3 sleeps due in 0.2, 0.3 and 0.4 ms: a crowd, within 250 µs of each other",
+    );
+    let log = timeline.clone();
+    let record = passes::record_crowd(&lp, &passes::CROWD, move |pass| {
+        log.log("passes", passes::describe(pass));
+    })?;
+    // A sleep already due when first polled is ready at once, without a
+    // timer: a thread held up for 0.2 ms leaves fewer in the crowd.
+    let firing: Vec<&Pass> = record.iter().filter(|p| p.timers_due > 0).collect();
+    match firing[..] {
+        [shared] => timeline.log(
+            "passes",
+            format!(
+                "pass {} waited until the last of the crowd and fired all {} of its timers, none before its deadline",
+                shared.number, shared.timers_due
+            ),
+        ),
+        [] => timeline.log(
+            "passes",
+            "this thread was held up past every deadline: each sleep was ready when first polled",
+        ),
+        _ => bail!("expected the crowd to fire in one pass: {record:#?}"),
     }
     Ok(())
 }
