@@ -9,7 +9,7 @@
 //! learner need not read it.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpStream};
 
 use crate::testing::PATIENCE;
 
@@ -23,6 +23,25 @@ pub fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
     stream.set_write_timeout(Some(PATIENCE))?;
     stream.set_nodelay(true)?;
     Ok(stream)
+}
+
+/// Sends all of `data` on `stream` from a second thread, then shuts down
+/// writing, while this thread reads until the peer closes: what came back.
+/// Writing and reading at once is what lets a payload bigger than the
+/// socket buffers through an echo server, whose writes would otherwise wait
+/// for a reader that is itself still writing.
+pub fn echo_all(stream: &TcpStream, data: &[u8]) -> io::Result<Vec<u8>> {
+    let mut writer = stream.try_clone()?;
+    std::thread::scope(|s| {
+        let sender = s.spawn(move || {
+            writer.write_all(data)?;
+            writer.shutdown(Shutdown::Write)
+        });
+        let mut got = Vec::new();
+        let read = (&*stream).read_to_end(&mut got);
+        sender.join().expect("the sender does not panic")?;
+        read.map(|_| got)
+    })
 }
 
 /// Writes `data` to an echo server on `stream` and reads the echo back:

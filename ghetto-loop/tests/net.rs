@@ -8,7 +8,7 @@ mod util;
 
 use std::cell::RefCell;
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpStream as StdStream};
+use std::net::{SocketAddr, TcpStream as StdStream};
 use std::os::fd::{AsRawFd, BorrowedFd};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
+use course::line_client::echo_all;
 use ghetto_loop::event_loop::{EventLoop, Pass};
 use ghetto_loop::net::{TcpListener, TcpStream};
 use ghetto_loop::sys::{Doorbell, Event, Interest, Selector, SelectorKind, Token, fault};
@@ -164,16 +165,7 @@ conformance! {
         let data: Vec<u8> = (0..8u32 << 20).map(|i| (i % 251) as u8).collect();
         let sent = data.clone();
         let peer = thread::spawn(move || -> io::Result<Vec<u8>> {
-            let mut c = client(addr)?;
-            let mut writer = c.try_clone()?;
-            let sender = thread::spawn(move || -> io::Result<()> {
-                writer.write_all(&sent)?;
-                writer.shutdown(Shutdown::Write)
-            });
-            let mut got = Vec::new();
-            c.read_to_end(&mut got)?;
-            sender.join().unwrap()?;
-            Ok(got)
+            echo_all(&client(addr)?, &sent)
         });
         lp.block_on(async {
             let (stream, _) = listener.accept().await?;

@@ -6,6 +6,7 @@ use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::thread;
 
 use ch11_event_loop::echo;
+use course::line_client::echo_all;
 use course::testing::{PATIENCE, open_fds};
 use ghetto_loop::event_loop::{EventLoop, LoopHandle, Remote};
 use ghetto_loop::sys::Socket;
@@ -69,19 +70,11 @@ fn a_reply_bigger_than_the_socket_takes_arrives_whole() -> io::Result<()> {
     course::testing::alone(|| {
         let before = open_fds();
         let (addr, remote, server) = spawn_server();
-        let mut c = client(addr)?;
+        let c = client(addr)?;
         let data: Vec<u8> = (0..8 << 20).map(|i: u32| (i % 253) as u8).collect();
-        // Send everything before reading anything: the server's replies back up
-        // into its unsent buffer, and it stops reading until they drain.
-        let mut writer = c.try_clone()?;
-        let sent = data.clone();
-        let sender = thread::spawn(move || -> io::Result<()> {
-            writer.write_all(&sent)?;
-            writer.shutdown(Shutdown::Write)
-        });
-        let mut got = Vec::new();
-        c.read_to_end(&mut got)?;
-        sender.join().expect("the sender does not panic")?;
+        // The server's replies back up into its unsent buffer, and it stops
+        // reading until they drain.
+        let got = echo_all(&c, &data)?;
         assert!(
             got == data,
             "echoed {} of {} bytes, in order",

@@ -2,10 +2,11 @@
 //! thread, and a reply bigger than the socket takes at once.
 
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::thread;
 
 use ch14_executor::echo;
+use course::line_client::echo_all;
 use course::testing::PATIENCE;
 use ghetto_loop::event_loop::{EventLoop, LoopHandle, Remote};
 use ghetto_loop::sys::Socket;
@@ -58,18 +59,10 @@ fn two_clients_are_served_side_by_side() -> io::Result<()> {
 fn a_reply_bigger_than_the_socket_buffers_comes_back_whole() -> io::Result<()> {
     let (addr, remote, server) = spawn_server();
     let c = client(addr)?;
-    let sent: Vec<u8> = (0..8 << 20).map(|i: u32| (i % 251) as u8).collect();
-    let mut writer = c.try_clone()?;
-    let expected = sent.clone();
+    let expected: Vec<u8> = (0..8 << 20).map(|i: u32| (i % 251) as u8).collect();
     // Writing and reading at once: the server's writes would block on a
     // client that does not read.
-    let sender = thread::spawn(move || -> io::Result<()> {
-        writer.write_all(&sent)?;
-        writer.shutdown(Shutdown::Write)
-    });
-    let mut got = Vec::new();
-    (&c).read_to_end(&mut got)?;
-    sender.join().expect("the writer does not panic")?;
+    let got = echo_all(&c, &expected)?;
     assert!(
         got == expected,
         "{} bytes back of {}",

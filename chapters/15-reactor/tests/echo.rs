@@ -6,9 +6,8 @@ mod util;
 
 use std::io::{self, Read, Write};
 use std::net::Shutdown;
-use std::thread;
 
-use course::line_client::{connect, echo_bytes};
+use course::line_client::{connect, echo_all, echo_bytes};
 use util::{Server, alone, on_every_selector, open_fds};
 
 on_every_selector! {
@@ -42,17 +41,9 @@ on_every_selector! {
         alone(|| {
             let before = open_fds();
             let server = Server::start(kind);
-            let mut c = connect(server.addr)?;
+            let c = connect(server.addr)?;
             let data: Vec<u8> = (0..8 << 20).map(|i: u32| (i % 251) as u8).collect();
-            let mut writer = c.try_clone()?;
-            let sent = data.clone();
-            let sender = thread::spawn(move || -> io::Result<()> {
-                writer.write_all(&sent)?;
-                writer.shutdown(Shutdown::Write)
-            });
-            let mut got = Vec::new();
-            c.read_to_end(&mut got)?;
-            sender.join().expect("the sender does not panic")?;
+            let got = echo_all(&c, &data)?;
             assert!(got == data, "echoed {} of {} bytes, in order", got.len(), data.len());
             let peer = c.local_addr()?;
             assert_eq!(server.wait_for_end(peer), Ok(()));
