@@ -146,11 +146,7 @@ pub fn parse(args: &[String], default_out: PathBuf) -> Result<Command, String> {
     let mut seconds = None;
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
-        let mut value = |flag: &str| {
-            rest.next()
-                .cloned()
-                .ok_or_else(|| format!("{flag} needs a value"))
-        };
+        let mut value = |flag: &str| flag_value(&mut rest, flag);
         match arg.as_str() {
             "-h" | "--help" => return Ok(Command::Help),
             "--suite" => {
@@ -224,6 +220,16 @@ fn parse_serve(args: &[String]) -> Result<Command, String> {
     })
 }
 
+/// The value after `flag` in `rest`, or an error that says it is missing.
+pub fn flag_value<'a>(
+    rest: &mut impl Iterator<Item = &'a String>,
+    flag: &str,
+) -> Result<String, String> {
+    rest.next()
+        .cloned()
+        .ok_or_else(|| format!("{flag} needs a value"))
+}
+
 /// `bench counts [--quick] [--out DIR]`.
 fn parse_counts(args: &[String], default_out: PathBuf) -> Result<Command, String> {
     let (mut quick, mut out) = (false, default_out);
@@ -232,7 +238,7 @@ fn parse_counts(args: &[String], default_out: PathBuf) -> Result<Command, String
         match arg.as_str() {
             "--quick" => quick = true,
             "--out" => {
-                out = PathBuf::from(rest.next().ok_or("--out needs a value")?);
+                out = PathBuf::from(flag_value(&mut rest, "--out")?);
             }
             other => return Err(format!("unexpected argument after counts: {other:?}")),
         }

@@ -30,6 +30,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail};
 
+use crate::cli::flag_value;
 use crate::server_process::ServerProcess;
 use crate::servers::{self, Server};
 use crate::soak_http;
@@ -728,11 +729,7 @@ pub fn parse(args: &[String]) -> Result<(SoakPlan, PathBuf), String> {
     let mut seconds_given = false;
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
-        let mut value = |flag: &str| {
-            rest.next()
-                .cloned()
-                .ok_or_else(|| format!("{flag} needs a value"))
-        };
+        let mut value = |flag: &str| flag_value(&mut rest, flag);
         match arg.as_str() {
             "--short" => {}
             "--server" => {
