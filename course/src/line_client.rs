@@ -44,6 +44,28 @@ pub fn echo_all(stream: &TcpStream, data: &[u8]) -> io::Result<Vec<u8>> {
     })
 }
 
+/// Writes `lines[i]` on `streams[i]`, every one of them before reading
+/// anything, then reads back as many bytes from each: what each got. Every
+/// client is connected and has spoken before any is answered, so a server
+/// must serve them all at once to answer the first.
+pub fn all_speak_then_read(
+    streams: &mut [TcpStream],
+    lines: &[String],
+) -> io::Result<Vec<Vec<u8>>> {
+    for (stream, line) in streams.iter_mut().zip(lines) {
+        stream.write_all(line.as_bytes())?;
+    }
+    streams
+        .iter_mut()
+        .zip(lines)
+        .map(|(stream, line)| {
+            let mut got = vec![0; line.len()];
+            stream.read_exact(&mut got)?;
+            Ok(got)
+        })
+        .collect()
+}
+
 /// Writes `data` to an echo server on `stream` and reads the echo back:
 /// exactly as many bytes, which must be the same ones (`InvalidData`
 /// otherwise). For tests that speak bytes; a line protocol has

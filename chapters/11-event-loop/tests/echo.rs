@@ -6,7 +6,7 @@ use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::thread;
 
 use ch11_event_loop::echo;
-use course::line_client::echo_all;
+use course::line_client::{all_speak_then_read, echo_all};
 use course::testing::{PATIENCE, open_fds};
 use ghetto_loop::event_loop::{EventLoop, LoopHandle, Remote};
 use ghetto_loop::sys::Socket;
@@ -49,13 +49,9 @@ fn fifty_clients_at_once_on_one_thread() -> io::Result<()> {
         // the others too.
         let mut clients: Vec<TcpStream> =
             (0..50).map(|_| client(addr)).collect::<io::Result<_>>()?;
-        for (i, c) in clients.iter_mut().enumerate() {
-            c.write_all(format!("client {i}\n").as_bytes())?;
-        }
-        for (i, c) in clients.iter_mut().enumerate() {
-            let want = format!("client {i}\n");
-            let mut got = vec![0; want.len()];
-            c.read_exact(&mut got)?;
+        let lines: Vec<String> = (0..50).map(|i| format!("client {i}\n")).collect();
+        let echoes = all_speak_then_read(&mut clients, &lines)?;
+        for (got, want) in echoes.iter().zip(&lines) {
             assert_eq!(got, want.as_bytes());
         }
         drop(clients);

@@ -7,7 +7,7 @@ mod util;
 use std::io::{self, Read, Write};
 use std::net::Shutdown;
 
-use course::line_client::{connect, echo_all, echo_bytes};
+use course::line_client::{all_speak_then_read, connect, echo_all, echo_bytes};
 use util::{Server, alone, on_every_selector, open_fds};
 
 on_every_selector! {
@@ -18,13 +18,9 @@ on_every_selector! {
             let before = open_fds();
             let server = Server::start(kind);
             let mut clients = (0..50).map(|_| connect(server.addr)).collect::<io::Result<Vec<_>>>()?;
-            for (i, c) in clients.iter_mut().enumerate() {
-                c.write_all(format!("client {i}\n").as_bytes())?;
-            }
-            for (i, c) in clients.iter_mut().enumerate() {
-                let want = format!("client {i}\n");
-                let mut got = vec![0; want.len()];
-                c.read_exact(&mut got)?;
+            let lines: Vec<String> = (0..50).map(|i| format!("client {i}\n")).collect();
+            let echoes = all_speak_then_read(&mut clients, &lines)?;
+            for (got, want) in echoes.iter().zip(&lines) {
                 assert_eq!(got, want.as_bytes());
             }
             drop(clients);
