@@ -5,8 +5,9 @@
 //!
 //! 1. **Choose the timeout.** Zero if callbacks are already queued or the
 //!    loop is stopping (look, but do not sleep); otherwise until the nearest
-//!    timer (or the last of a crowd due within 250 µs of it, which then share
-//!    the wake-up: `timers.rs`); otherwise no timeout at all.
+//!    timer (or, when that is due within 250 µs, until the last timer due
+//!    within 250 µs of it: they share the wake-up, `timers.rs`); otherwise
+//!    no timeout at all.
 //! 2. **Wait** in the selector. This is the only place the loop blocks.
 //! 3. **Queue the callbacks of ready fds**, and those sent by other threads;
 //!    wake the tasks waiting on ready async sockets, which queues them in

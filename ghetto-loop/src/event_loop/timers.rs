@@ -21,10 +21,11 @@
 //! crowd is at most that late, a timer alone is on time, and none is
 //! early. (A nearest timer further off is waited for as it is; the pass
 //! that wakes for it decides again. So a busy server, whose far-off
-//! timeouts never end a wait, never pays for the search.) tokio's wheel goes further
-//! and rounds every deadline up to the next whole millisecond, alone or
-//! not. The heap is written by hand (`min_heap.rs`) because finding that
-//! last timer is a question `std`'s `BinaryHeap` cannot answer.
+//! timeouts never end a wait, never pays for the search.) tokio's wheel
+//! goes further and rounds every deadline up to the next whole
+//! millisecond, alone or not. The heap is written by hand (`min_heap.rs`)
+//! because finding that last timer is a question `std`'s `BinaryHeap`
+//! cannot answer.
 //!
 //! Cancelling a timer does not search the heap (that would cost O(n)); it
 //! marks the handle, and a cancelled timer is thrown away when it reaches
