@@ -230,11 +230,12 @@ fn clients(
         let mut client = LineClient::connect_quietly(&name, addr)?;
         let reply = client.ask(&format!("hi from {name}"))?;
         if reply.starts_with("server full") {
-            // Logged as "clients": the number varies with the fds the
-            // process already holds, and a name should not.
+            // Logged as "clients", and the client by number: which one
+            // meets the wall varies with the fds the process already
+            // holds, and a name should not.
             timeline.log(
                 "clients",
-                format!("{name} got {reply:?}, then the end of the connection"),
+                format!("client number {n} got {reply:?}, then the end of the connection"),
             );
             refusal = Some(reply);
             break;
