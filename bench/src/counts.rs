@@ -121,15 +121,6 @@ impl Op {
     /// next to a row only when the row is behind.
     fn why_behind(self) -> Option<&'static str> {
         match self {
-            Op::WakeRemote => Some(
-                "one system call more per wake-up: the loop's doorbell (an eventfd) is \
-                 watched level-triggered, the same way by every backend, so the loop \
-                 `read`s it after each ring to quiet it; tokio's (mio's) eventfd is \
-                 registered edge-triggered and read only when a write finds its counter \
-                 full. Registering the doorbell edge-triggered on epoll and draining it \
-                 only then would close the gap (`sys/epoll.rs`, `sys/doorbell.rs`); \
-                 select and poll have no edge-triggered mode and would keep the read.",
-            ),
             Op::Channel | Op::MutexHandoff => Some(
                 "a zero-timeout `epoll_wait` per pass: ghetto-loop keeps asyncio's rule \
                  (chapter 11) that a pass runs only what was queued before it began and \

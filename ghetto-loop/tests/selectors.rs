@@ -83,6 +83,8 @@ macro_rules! conformance {
                 reregister_after_close_when_the_fd_number_is_reused,
                 misuse_gets_clear_errors,
                 wake_from_another_thread,
+                many_rings_wake_once_and_each_later_ring_again,
+                a_ring_still_wakes_when_the_counter_is_full,
                 a_signal_during_wait_does_not_end_it_early,
                 a_signal_during_wait_does_not_lose_events,
                 many_fds,
@@ -462,6 +464,54 @@ mod suite {
         let start = Instant::now();
         assert!(wait_once(&mut *sel, Duration::from_millis(30)).is_empty());
         assert!(start.elapsed() >= Duration::from_millis(30));
+        Ok(())
+    }
+
+    pub fn many_rings_wake_once_and_each_later_ring_again(b: &Backend) -> io::Result<()> {
+        let mut sel = (b.open)()?;
+        let doorbell = sel.doorbell();
+        for _ in 0..3 {
+            doorbell.ring()?;
+        }
+        let start = Instant::now();
+        assert!(wait_once(&mut *sel, PATIENCE).is_empty());
+        assert!(start.elapsed() < PATIENCE, "three rings did not wake");
+        // Three rings before a wait are one wake-up, not three.
+        let start = Instant::now();
+        assert!(wait_once(&mut *sel, Duration::from_millis(30)).is_empty());
+        assert!(start.elapsed() >= Duration::from_millis(30), "woken twice");
+        // Quieted, not deaf: each ring after a wait wakes the next one.
+        for round in 0..3 {
+            doorbell.ring()?;
+            let start = Instant::now();
+            assert!(wait_once(&mut *sel, PATIENCE).is_empty());
+            assert!(
+                start.elapsed() < PATIENCE,
+                "ring {round} after a wait was lost"
+            );
+        }
+        Ok(())
+    }
+
+    /// An eventfd's counter stops at 2^64 - 2, and a write that would pass
+    /// it fails with `EAGAIN`. A failed write is no edge: an edge-triggered
+    /// doorbell that took `EAGAIN` to mean "readable already" would lose
+    /// the ring once a wait had reported that readiness.
+    pub fn a_ring_still_wakes_when_the_counter_is_full(b: &Backend) -> io::Result<()> {
+        let mut sel = (b.open)()?;
+        let doorbell = sel.doorbell();
+        let mut raw = std::fs::File::from(doorbell.as_fd().try_clone_to_owned()?);
+        raw.write_all(&(u64::MAX - 1).to_ne_bytes())?;
+        // That write rang, and this wait hears it. select and poll read the
+        // counter back to 0; epoll's edge is spent and the counter stays full.
+        assert!(wait_once(&mut *sel, PATIENCE).is_empty());
+        doorbell.ring()?;
+        let start = Instant::now();
+        assert!(wait_once(&mut *sel, PATIENCE).is_empty());
+        assert!(
+            start.elapsed() < PATIENCE,
+            "a ring on a full counter was lost"
+        );
         Ok(())
     }
 

@@ -7,6 +7,15 @@
 //! `call_soon_threadsafe` are built on this.) Before eventfd, the same trick was
 //! a pipe the process wrote to itself: the "self-pipe trick" of chapter 20.
 //!
+//! How the selector quiets it depends on the selector. `select` and `poll`
+//! only know "readable": they watch it level-triggered, and [`drain`] it
+//! after every ring, or every later wait would return at once. epoll watches
+//! it edge-triggered (`EPOLLET`): each write to an eventfd is an edge, and
+//! epoll reports it once, so the counter can be left to climb and is never
+//! read. That saves the loop a `read(2)` per wake-up; mio does the same.
+//!
+//! [`drain`]: Doorbell::drain
+//!
 //! It is called a doorbell, not a waker, on purpose: from chapter 13 on,
 //! "waker" means `std::task::Waker`, the handle a future uses to say "poll me
 //! again". A task's waker rings this doorbell only when it is used from
@@ -48,7 +57,7 @@ impl Doorbell {
     }
 
     /// Makes the fd readable, so the selector watching it wakes up.
-    /// Waking twice before the selector drains is the same as waking once.
+    /// Waking twice before the selector waits is the same as waking once.
     pub fn ring(&self) -> io::Result<()> {
         let one: u64 = 1;
         loop {
@@ -62,9 +71,14 @@ impl Doorbell {
             });
             return match res {
                 Ok(_) => Ok(()),
-                // EAGAIN: the counter is at its maximum, so the fd is readable
-                // already and the selector will wake anyway.
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(()),
+                // EAGAIN: the counter is at its maximum (2^64 - 2, after
+                // that many rings nobody drained). The fd is readable, but a
+                // write that fails makes no edge, so an edge-triggered
+                // watcher would not hear this ring: reset and ring again.
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.drain()?;
+                    continue;
+                }
                 // A non-blocking eventfd does not sleep, but write(2) may
                 // still say EINTR; a ring that gave up would lose a wake-up.
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -74,7 +88,8 @@ impl Doorbell {
     }
 
     /// Resets the counter; returns whether there was a wake-up to consume.
-    /// The selector calls this when its wait returns with the doorbell ready.
+    /// A level-triggered selector (`select`, `poll`) calls this when its
+    /// wait returns with the doorbell ready.
     pub fn drain(&self) -> io::Result<bool> {
         let mut count: u64 = 0;
         loop {

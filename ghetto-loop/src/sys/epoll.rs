@@ -69,7 +69,8 @@ pub struct Epoll {
     /// ready list live behind this fd, and closing it frees both.
     epfd: OwnedFd,
     /// Another thread's way to end a wait; its eventfd is registered under
-    /// [`Token::DOORBELL`], level-triggered whatever `trigger` says.
+    /// [`Token::DOORBELL`], edge-triggered whatever `trigger` says, and is
+    /// never read.
     doorbell: Doorbell,
     /// How every fd registered by the user is watched.
     trigger: Trigger,
@@ -125,14 +126,16 @@ impl Epoll {
             ready: vec![libc::epoll_event { events: 0, u64: 0 }; READY_CAPACITY],
             precise: true,
         };
-        // The doorbell is drained on every wake-up, so plain level-triggered
-        // readability is all it needs, in either mode.
+        // Edge-triggered in either mode: every ring is a write, every write
+        // an edge, and the wait that reports it has nothing to undo. (Level-
+        // triggered, the eventfd would stay readable until read: a `read(2)`
+        // per wake-up, which select and poll cannot avoid.)
         let doorbell_fd = epoll.doorbell.as_fd().as_raw_fd();
         epoll.ctl(
             libc::EPOLL_CTL_ADD,
             doorbell_fd,
             Some(libc::epoll_event {
-                events: libc::EPOLLIN as u32,
+                events: (libc::EPOLLIN | libc::EPOLLET) as u32,
                 u64: Token::DOORBELL.0 as u64,
             }),
         )?;
@@ -252,8 +255,8 @@ impl Selector for Epoll {
             let (flags, data) = (raw.events, raw.u64);
             let token = Token(data as usize);
             if token == Token::DOORBELL {
-                // Reset the eventfd, or every later wait would return at once.
-                self.doorbell.drain()?;
+                // The wait has ended, which is all a ring asks. Edge-triggered,
+                // the eventfd is not reported again until the next ring.
                 continue;
             }
             events.push(event_from(token, flags));
