@@ -6,11 +6,13 @@
 #
 # SEEDS is a list ("1 2 3", the default) and RATE the chance that one hooked
 # call is disturbed (0.1 by default). Each seed runs the event-loop,
-# protocol, net, time and sync suites and the fault layer's own suite (which fails if a deliberately broken helper is *not*
-# caught), then chapter 21's tests on ghetto-loop (the app's core, its
-# shells on every selector, SIGTERM, the stop switch; the tokio shells are
-# left out, since the faults live in ghetto-loop's sys layer and tokio
-# never meets them), with ghetto-loop built with its `faults` feature and
+# protocol, net, time and sync suites and the fault layer's own suite (which
+# fails if a deliberately broken helper is *not* caught), chapter 12's echo
+# and chat tests, chapter 15's echo server on every selector, then chapter
+# 21's tests on ghetto-loop (the app's core, its shells on every selector,
+# SIGTERM, the stop switch; the tokio shells are left out, since the faults
+# live in ghetto-loop's sys layer and tokio never meets them), with
+# ghetto-loop built with its `faults` feature and
 # GHETTO_FAULTS=SEED:RATE. A failing seed is printed with the command that
 # repeats it. At the end: how many faults were injected, by kind, over all
 # seeds (each thread that rolled the dice adds its tally to a log), written
@@ -27,14 +29,16 @@ trap 'rm -f "$log"' EXIT
 # The suites of issue 15's list. `selectors` and `task` stay out on purpose:
 # the selector suite asserts exactly which events a wait reports (a spurious
 # one is the fault), and the task suite counts polls and allocations.
-# Chapter 12's chat tests stay out too: three of them read the first
-# "not reading" (pause_writing) as "the peer's kernel buffer is full". An
+# So do three of chapter 12's chat tests: they read the first "not
+# reading" (pause_writing) as "the peer's kernel buffer is full". An
 # injected EAGAIN makes the transport buffer replies while the kernel still
 # has room, so a pause comes early and a resume follows, which is flow
 # control working; those tests would need another way to fill the buffer.
 suites='package(ghetto-loop) & (binary(event_loop) | binary(protocol) | binary(net) | binary(time) | binary(sync) | binary(faults))'
-suites="($suites) | (package(ch21-capstone) & !test(/tokio/))"
-packages=(-p ghetto-loop -p ch21-capstone)
+suites="$suites | (package(ch12-protocols) & (binary(echo) | (binary(chat) & !test(/never_reads|slow_reader/))))"
+suites="$suites | (package(ch15-reactor) & binary(echo))"
+suites="$suites | (package(ch21-capstone) & !test(/tokio/))"
+packages=(-p ghetto-loop -p ch12-protocols -p ch15-reactor -p ch21-capstone)
 run_one() {
     cargo nextest run "${packages[@]}" --features ghetto-loop/faults -E "$suites" \
         --cargo-quiet --no-fail-fast --status-level fail --final-status-level fail "$@"
