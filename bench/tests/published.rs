@@ -35,7 +35,11 @@ const QUOTED: [(&str, &str, &str); 8] = [
         "wake a parked task, from another thread",
         "ghetto-loop",
     ),
-    ("one 1 ms timer fired", "one 1 ms timer fired", "ghetto-loop"),
+    (
+        "one 1 ms timer fired",
+        "one 1 ms timer fired",
+        "ghetto-loop",
+    ),
     (
         "one message through a bounded channel",
         "one message, bounded channel (capacity 16)",
@@ -60,7 +64,9 @@ struct Published {
 }
 
 fn read(relative: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(relative);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(relative);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -79,7 +85,10 @@ fn numbers(cell: &str) -> Vec<f64> {
     cell.split(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
         .map(|w| w.replace(',', ""))
         .filter(|w| !w.is_empty())
-        .map(|w| w.parse().unwrap_or_else(|e| panic!("{w:?} in {cell:?}: {e}")))
+        .map(|w| {
+            w.parse()
+                .unwrap_or_else(|e| panic!("{w:?} in {cell:?}: {e}"))
+        })
         .collect()
 }
 
@@ -115,7 +124,10 @@ fn the_readme_counts_are_the_published_ones() {
     let readme = read("README.md");
     let mut problems = Vec::new();
     for (label, op, runtime) in QUOTED {
-        let Some(row) = readme.lines().find(|l| l.starts_with(&format!("| {label} |"))) else {
+        let Some(row) = readme
+            .lines()
+            .find(|l| l.starts_with(&format!("| {label} |")))
+        else {
             problems.push(format!("README: no counts row `{label}`"));
             continue;
         };
@@ -130,7 +142,10 @@ fn the_readme_counts_are_the_published_ones() {
         let syscalls = numbers(c[3]);
         let checks = [
             ("instructions", same(instructions[0], ours.instructions, 0)),
-            ("tokio's instructions", same(instructions[1], tokio.instructions, 0)),
+            (
+                "tokio's instructions",
+                same(instructions[1], tokio.instructions, 0),
+            ),
             ("instructions ratio", c[2] == ours.instructions_ratio),
             ("system calls", same(syscalls[0], ours.syscalls, 2)),
             ("tokio's system calls", same(syscalls[1], tokio.syscalls, 2)),
