@@ -226,7 +226,7 @@ conformance! {
         lp.call_at(at(100), log.entry("second"));
         lp.run_once()?;
         let first = passes.borrow()[0];
-        assert_eq!(first.reason, WaitReason::NearestTimer);
+        assert_eq!(first.reason, WaitReason::TimerCrowd);
         assert_eq!(first.deadline, Some(at(200)), "the wait is for the last of the crowd");
         // An injected spurious event can end the wait before it is over.
         if fault::enabled() {

@@ -94,6 +94,7 @@ pub fn describe(pass: &Pass) -> String {
         WaitReason::Ready => "callbacks were queued, so only look",
         WaitReason::Stopping => "stopping, so only look",
         WaitReason::NearestTimer => "the nearest timer",
+        WaitReason::TimerCrowd => "the last of a crowd of timers due together (chapter 16)",
         WaitReason::Nothing => "nothing to do but wait",
         WaitReason::ClockJump => "the paused clock jumps to the nearest timer (chapter 16)",
     };

@@ -83,6 +83,7 @@ pub fn describe(pass: &Pass) -> String {
         WaitReason::Ready => "work was queued: only look",
         WaitReason::Stopping => "the loop is stopping: only look",
         WaitReason::NearestTimer => "until the nearest timer",
+        WaitReason::TimerCrowd => "until the last of a crowd of timers",
         WaitReason::Nothing => "no timer: wait for an fd",
         WaitReason::ClockJump => "paused clock: look, then jump to the nearest timer",
     };

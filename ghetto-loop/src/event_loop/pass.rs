@@ -56,7 +56,12 @@ impl LoopHandle {
                     let now = self.time();
                     let when = state.timers.shared_wake(nearest, now, SHARED_WAKE);
                     let left = when.saturating_duration_since(now);
-                    (Some(left), WaitReason::NearestTimer, Some(when))
+                    let reason = if when > nearest {
+                        WaitReason::TimerCrowd
+                    } else {
+                        WaitReason::NearestTimer
+                    };
+                    (Some(left), reason, Some(when))
                 }
             } else if state.io.len() == 0
                 && inner.remote.is_silent()
@@ -96,6 +101,7 @@ impl LoopHandle {
             let name = match reason {
                 WaitReason::Ready | WaitReason::Stopping => "look (timeout 0)",
                 WaitReason::NearestTimer => "wait for the nearest timer",
+                WaitReason::TimerCrowd => "wait for the last of a crowd of timers",
                 WaitReason::Nothing => "wait for I/O",
                 WaitReason::ClockJump => "look, then jump the clock",
             };

@@ -101,6 +101,9 @@ pub enum WaitReason {
     Stopping,
     /// Wait until the nearest timer is due.
     NearestTimer,
+    /// Wait until the last of the timers due within 250 µs of the nearest
+    /// is due: a crowd that shares one wake-up (chapter 16).
+    TimerCrowd,
     /// Nothing is ready and no timer is pending: wait for an fd or a
     /// thread-safe callback, however long that takes.
     Nothing,
@@ -131,9 +134,10 @@ pub struct Pass {
     pub reason: WaitReason,
     /// How long the selector really waited.
     pub waited: Duration,
-    /// The deadline the wait was set to end at, when a timer set it
-    /// ([`WaitReason::NearestTimer`]): the nearest, or the last of a crowd
-    /// due within 250 µs of it, which share the wake-up.
+    /// The deadline the wait was set to end at, when a timer set it: the
+    /// nearest ([`WaitReason::NearestTimer`]), or the last of a crowd due
+    /// within 250 µs of it, which share the wake-up
+    /// ([`WaitReason::TimerCrowd`]).
     pub deadline: Option<Instant>,
     /// Reader and writer callbacks queued, and tasks woken, because their fd
     /// was ready.
