@@ -26,7 +26,6 @@ use std::time::{Duration, Instant};
 use super::loop_handle::{LoopHandle, State, closed_error};
 use super::ready::Runnable;
 use super::report::{Pass, Report, WaitReason, panic_message};
-use super::timers::SHARED_WAKE;
 
 impl LoopHandle {
     /// Runs one pass (the module docs list its steps).
@@ -54,7 +53,7 @@ impl LoopHandle {
                     (Some(Duration::ZERO), WaitReason::ClockJump, None)
                 } else {
                     let now = self.time();
-                    let when = state.timers.shared_wake(nearest, now, SHARED_WAKE);
+                    let when = state.timers.shared_wake(nearest, now);
                     let left = when.saturating_duration_since(now);
                     let reason = if when > nearest {
                         WaitReason::TimerCrowd

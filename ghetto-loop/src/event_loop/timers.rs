@@ -57,7 +57,7 @@ const MIN_ENTRIES_TO_COMPACT: usize = 100;
 /// module docs). A quarter of tokio's millisecond, and under the p99 noise
 /// of a sleep on a virtual machine (0.1-0.3 ms); with timers 10 µs apart,
 /// about 25 share each wake-up.
-pub(crate) const SHARED_WAKE: Duration = Duration::from_micros(250);
+const SHARED_WAKE: Duration = Duration::from_micros(250);
 
 /// A timer scheduled with [`call_later`](super::LoopHandle::call_later) or
 /// [`call_at`](super::LoopHandle::call_at): its deadline, and the right to
@@ -269,17 +269,17 @@ impl Timers {
 
     /// When the loop should wake for the `nearest` deadline (from
     /// [`next_deadline`](Timers::next_deadline)) at `now`: at the deadline
-    /// of the last timer that is not cancelled and is due within `window`
-    /// of it, so that one wake-up fires them all (see the module docs).
-    /// The search is made only when `nearest` is itself within `window` of
-    /// now and has company; otherwise `nearest` is waited for as it is, and
+    /// of the last timer that is not cancelled and is due within
+    /// [`SHARED_WAKE`] of it, so that one wake-up fires them all (see the
+    /// module docs). The search is made only when `nearest` is itself
+    /// that close to now and has company; otherwise `nearest` is waited for as it is, and
     /// the pass that wakes for it (or for anything sooner) decides again.
     /// A busy server, whose far-off timeouts never end a wait, skips it.
-    pub(crate) fn shared_wake(&self, nearest: Instant, now: Instant, window: Duration) -> Instant {
-        if self.heap.len() == 1 || nearest.saturating_duration_since(now) > window {
+    pub(crate) fn shared_wake(&self, nearest: Instant, now: Instant) -> Instant {
+        if self.heap.len() == 1 || nearest.saturating_duration_since(now) > SHARED_WAKE {
             return nearest;
         }
-        let limit = nearest.checked_add(window).unwrap_or(nearest);
+        let limit = nearest.checked_add(SHARED_WAKE).unwrap_or(nearest);
         let mut last = nearest;
         self.heap.for_each_up_to(
             |e| e.when <= limit,
@@ -430,7 +430,7 @@ mod tests {
     /// Where the loop would wait until, at `now`.
     fn wake(timers: &mut Timers, now: Instant) -> Option<Instant> {
         let nearest = timers.next_deadline()?;
-        Some(timers.shared_wake(nearest, now, SHARED_WAKE))
+        Some(timers.shared_wake(nearest, now))
     }
 
     #[test]

@@ -128,10 +128,7 @@ fn passes_part(timeline: &Timeline) -> anyhow::Result<()> {
             "join_all([sleep({first} ms), sleep({second} ms)]): the loop's record of each pass"
         ),
     );
-    let log = timeline.clone();
-    let record = passes::record(&lp, &passes::SLEEPS, move |pass| {
-        log.log("passes", passes::describe(pass));
-    })?;
+    let record = passes::record(&lp, &passes::SLEEPS, log_each_pass(timeline))?;
     let waits = record
         .iter()
         .filter(|p| p.reason == WaitReason::NearestTimer)
@@ -142,6 +139,12 @@ fn passes_part(timeline: &Timeline) -> anyhow::Result<()> {
     crowd_part(timeline)
 }
 
+/// Logs each pass on `timeline`, in words.
+fn log_each_pass(timeline: &Timeline) -> impl FnMut(&Pass) + 'static {
+    let log = timeline.clone();
+    move |pass| log.log("passes", passes::describe(pass))
+}
+
 /// Part 4, continued: a crowd of three sleeps shares one wake-up.
 fn crowd_part(timeline: &Timeline) -> anyhow::Result<()> {
     let lp = EventLoop::new()?;
@@ -149,20 +152,22 @@ fn crowd_part(timeline: &Timeline) -> anyhow::Result<()> {
         "passes",
         "join_all of 3 sleeps due in 0.2, 0.3 and 0.4 ms: a crowd, within 250 µs of each other",
     );
-    let log = timeline.clone();
-    let record = passes::record_crowd(&lp, &passes::CROWD, move |pass| {
-        log.log("passes", passes::describe(pass));
-    })?;
+    let record = passes::record_crowd(&lp, &passes::CROWD, log_each_pass(timeline))?;
     // A sleep already due when first polled is ready at once, without a
-    // timer: a thread held up for 0.2 ms leaves fewer in the crowd.
+    // timer: a thread held up for 0.2 ms leaves fewer in the crowd, and
+    // one left alone is waited for as a lone timer.
     let firing: Vec<&Pass> = record.iter().filter(|p| p.timers_due > 0).collect();
     match firing[..] {
-        [shared] => timeline.log(
+        [shared] if shared.reason == WaitReason::TimerCrowd => timeline.log(
             "passes",
             format!(
                 "pass {} waited until the last of the crowd and fired all {} of its timers, none before its deadline",
                 shared.number, shared.timers_due
             ),
+        ),
+        [alone] if alone.timers_due == 1 => timeline.log(
+            "passes",
+            "this thread was held up: all but one sleep were ready when first polled, and the last was waited for alone",
         ),
         [] => timeline.log(
             "passes",
